@@ -1,0 +1,102 @@
+"""Configuration from environment variables only, validated once per container (cold start).
+
+A bad deployment must fail loudly at init with a message naming the variable, not later with a
+``KeyError`` in the middle of an invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# S3 bucket naming rules (the general-purpose subset): 3-63 chars, lower case, digits, dots, dashes.
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# arn:<partition>:sns:<region>:<account>:<topic>; moto and real AWS both use 12-digit accounts.
+_TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+
+DEFAULT_MAX_OBJECT_BYTES = 2 * 1024**3
+# The API answers inside API Gateway's 29 s integration timeout: 64 MiB streams in a few seconds
+# even at pessimistic S3 throughput, with room for a cold start.
+DEFAULT_MAX_SYNC_OBJECT_BYTES = 64 * 1024**2
+# Longer than Lambda's maximum async event age (6 h), so a late retry of an already published
+# event still finds its COMPLETED record and does not publish twice.
+DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
+DEFAULT_METRICS_NAMESPACE = "ServerlessFileProcessor"
+DEFAULT_SERVICE_NAME = "file-processor"
+
+
+class ConfigError(Exception):
+    """A missing or malformed environment variable; raised at cold start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the handler reads from its environment."""
+
+    bucket_name: str
+    topic_arn: str
+    idempotency_table: str
+    max_object_bytes: int
+    max_sync_object_bytes: int
+    idempotency_expiry_seconds: int
+    service_name: str
+    metrics_namespace: str
+
+
+def _required(environ: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str) -> str:
+    """Return the stripped value of ``name`` or raise a ConfigError saying what was expected."""
+    value = environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is missing or empty: set it to {what}")
+    if not pattern.match(value):
+        raise ConfigError(f"environment variable {name}={value!r} is not {what}")
+    return value
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    """Parse an optional positive integer variable (plain digits, bytes or seconds)."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"environment variable {name}={raw!r} is not an integer (expected e.g. {default})"
+        ) from None
+    if value <= 0:
+        raise ConfigError(f"environment variable {name}={raw!r} must be a positive integer")
+    return value
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the handler's configuration (``os.environ`` by default)."""
+    env = os.environ if environ is None else environ
+    max_object = _positive_int(env, "MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES)
+    max_sync = _positive_int(
+        env, "MAX_SYNC_OBJECT_BYTES", min(DEFAULT_MAX_SYNC_OBJECT_BYTES, max_object)
+    )
+    if max_sync > max_object:
+        raise ConfigError(
+            f"environment variable MAX_SYNC_OBJECT_BYTES={max_sync} is larger than "
+            f"MAX_OBJECT_BYTES={max_object}: the synchronous limit must not exceed the overall one"
+        )
+    return Config(
+        bucket_name=_required(env, "BUCKET_NAME", _BUCKET_RE, "an S3 bucket name"),
+        topic_arn=_required(env, "TOPIC_ARN", _TOPIC_ARN_RE, "an SNS topic ARN"),
+        idempotency_table=_required(env, "IDEMPOTENCY_TABLE", _TABLE_RE, "a DynamoDB table name"),
+        max_object_bytes=max_object,
+        max_sync_object_bytes=max_sync,
+        idempotency_expiry_seconds=_positive_int(
+            env, "IDEMPOTENCY_EXPIRY_SECONDS", DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS
+        ),
+        service_name=env.get("POWERTOOLS_SERVICE_NAME", "").strip() or DEFAULT_SERVICE_NAME,
+        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip()
+        or DEFAULT_METRICS_NAMESPACE,
+    )

@@ -1,0 +1,184 @@
+"""Parsing of incoming events: S3 notifications and the API's request body.
+
+Everything here is defensive on purpose: events are fuzzed, and a malformed record must become a
+clear :class:`~file_processor.errors.ClientProblem`, never a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from file_processor.errors import ClientProblem, Reason
+
+# S3 object keys are at most 1024 bytes of UTF-8.
+MAX_KEY_BYTES = 1024
+MAX_VERSION_ID_CHARS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """Identity of one object version: what is fetched, and what subscribers de-duplicate on."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    sequencer: str | None = None
+    event_time: str | None = None
+
+    def identity(self) -> dict[str, str | None]:
+        """The idempotency payload: the same object version always hashes to the same key."""
+        return {
+            "bucket": self.bucket,
+            "key": self.key,
+            "version_id": self.version_id,
+            "sequencer": self.sequencer,
+        }
+
+    @property
+    def uri(self) -> str:
+        """``s3://bucket/key`` for messages (never the object's contents)."""
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class S3Record:
+    """One record of an S3 notification: either a reference to process or a problem."""
+
+    ref: ObjectRef | None
+    problem: ClientProblem | None = None
+    ignored: str | None = None  # a reason to skip quietly (e.g. an ObjectRemoved record)
+
+
+def _non_empty_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _check_key(key: str) -> None:
+    """Raise a ClientProblem when ``key`` cannot be an S3 object key."""
+    if not key:
+        raise ClientProblem(Reason.INVALID_REQUEST, "the object key is empty")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ClientProblem(
+            Reason.INVALID_REQUEST, "the object key is not valid Unicode (lone surrogate)"
+        ) from None
+    if size > MAX_KEY_BYTES:
+        raise ClientProblem(
+            Reason.INVALID_REQUEST,
+            f"the object key is {size} bytes long; S3 keys are at most {MAX_KEY_BYTES} bytes",
+        )
+
+
+def is_s3_event(event: Any) -> bool:
+    """True for an S3 notification: a ``Records`` list (each record is checked on its own)."""
+    return isinstance(event, dict) and isinstance(event.get("Records"), list)
+
+
+def is_s3_test_event(event: Any) -> bool:
+    """S3 sends ``{"Event": "s3:TestEvent", ...}`` once when a notification is configured."""
+    return isinstance(event, dict) and event.get("Event") == "s3:TestEvent"
+
+
+def parse_s3_record(record: Any) -> S3Record:
+    """Turn one notification record into an :class:`S3Record` (never raises)."""
+    if not isinstance(record, dict):
+        return S3Record(None, ClientProblem(Reason.UNSUPPORTED, "an S3 record is not an object"))
+    if record.get("eventSource") != "aws:s3":
+        return S3Record(None, ClientProblem(Reason.UNSUPPORTED, "the record is not from aws:s3"))
+    name = record.get("eventName")
+    if not isinstance(name, str) or not name.startswith("ObjectCreated:"):
+        return S3Record(None, ignored=f"event {name!r} is not an ObjectCreated notification")
+    s3 = record.get("s3")
+    bucket = s3.get("bucket") if isinstance(s3, dict) else None
+    obj = s3.get("object") if isinstance(s3, dict) else None
+    bucket_name = _non_empty_str(bucket.get("name")) if isinstance(bucket, dict) else None
+    raw_key = _non_empty_str(obj.get("key")) if isinstance(obj, dict) else None
+    if bucket_name is None or raw_key is None or not isinstance(obj, dict):
+        return S3Record(
+            None,
+            ClientProblem(Reason.UNSUPPORTED, "the S3 record has no s3.bucket.name/s3.object.key"),
+        )
+    # Keys arrive URL-encoded ('+' for a space, %xx for the rest).
+    key = unquote_plus(raw_key)
+    try:
+        _check_key(key)
+    except ClientProblem as problem:
+        return S3Record(None, problem)
+    version_id = _non_empty_str(obj.get("versionId"))
+    # S3 sends the literal "null" for objects written while versioning was never enabled.
+    if version_id == "null":
+        version_id = None
+    return S3Record(
+        ObjectRef(
+            bucket=bucket_name,
+            key=key,
+            version_id=version_id,
+            sequencer=_non_empty_str(obj.get("sequencer")),
+            event_time=_non_empty_str(record.get("eventTime")),
+        )
+    )
+
+
+def s3_request_id(event: dict[str, Any]) -> str | None:
+    """The ``x-amz-request-id`` of the first record: the S3 path's correlation id."""
+    try:
+        value = event["Records"][0]["responseElements"]["x-amz-request-id"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRequest:
+    """A validated ``POST /process`` body."""
+
+    key: str
+    version_id: str | None = None
+
+
+_ALLOWED_FIELDS = frozenset({"key", "version_id"})
+
+
+def parse_process_request(body: str | None) -> ProcessRequest:
+    """Validate the API body ``{"key": str, "version_id"?: str}`` with clear messages.
+
+    Mirrors ``schemas/process-request.v1.schema.json`` (a test keeps the two in agreement); the
+    schema can also serve as API Gateway's request model.
+    """
+    if body is None or not body.strip():
+        raise ClientProblem(Reason.INVALID_JSON, 'the request body is empty: send {"key": "..."}')
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ClientProblem(Reason.INVALID_JSON, "the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ClientProblem(
+            Reason.INVALID_REQUEST, 'the request body must be a JSON object {"key": ...}'
+        )
+    unknown = sorted(str(name) for name in data if name not in _ALLOWED_FIELDS)
+    if unknown:
+        raise ClientProblem(
+            Reason.INVALID_REQUEST,
+            f"unknown field(s) {', '.join(map(repr, unknown))}: "
+            "only 'key' and 'version_id' are accepted",
+        )
+    key = data.get("key")
+    if key is None:
+        raise ClientProblem(Reason.INVALID_REQUEST, "the field 'key' is missing")
+    if not isinstance(key, str):
+        raise ClientProblem(Reason.INVALID_REQUEST, "the field 'key' must be a string")
+    _check_key(key)
+    version_id = data.get("version_id")
+    if "version_id" in data and (
+        not isinstance(version_id, str) or not version_id or len(version_id) > MAX_VERSION_ID_CHARS
+    ):
+        raise ClientProblem(
+            Reason.INVALID_REQUEST,
+            "the field 'version_id' must be a non-empty string of at most "
+            f"{MAX_VERSION_ID_CHARS} characters",
+        )
+    return ProcessRequest(key=key, version_id=version_id)

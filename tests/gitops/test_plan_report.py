@@ -1,0 +1,249 @@
+"""The plan-comment renderer on real `terraform show -json` fixtures (see fixtures/README.md)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+from gitops_support import SCENARIOS, fixture_text, load_fixture, scenario_variables
+
+from tooling import plan_report
+
+
+def render(scenario: str, env: str = "prod") -> str:
+    """Render one fixture the way `invoke plan-comment` does (JSON + plan text)."""
+    return plan_report.render(load_fixture(scenario), env, fixture_text(scenario))
+
+
+def terraform_plan_line(text: str) -> tuple[int, int, int]:
+    """(add, change, destroy) from Terraform's own `Plan: …` line in the plan text."""
+    match = re.search(r"^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.$", text, re.M)
+    assert match, "the fixture's plan text has no Plan: line"
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def fences_balanced(markdown: str) -> bool:
+    """True when every opening code fence has a matching closing fence of the same length."""
+    open_fence: str | None = None
+    for line in markdown.splitlines():
+        match = re.match(r"^(`{3,})", line)
+        if not match:
+            continue
+        if open_fence is None:
+            open_fence = match[1]
+        elif line.strip() == open_fence:
+            open_fence = None
+    return open_fence is None
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_comment_starts_with_the_env_marker(env: str) -> None:
+    # GIVEN any plan / WHEN rendered for an env
+    body = render("code_only", env)
+    # THEN the first line is that env's hidden marker (how the workflow finds the sticky comment)
+    assert body.splitlines()[0] == f"<!-- sfp-plan:{env} -->"
+    assert f"## Terraform plan for `{env}`" in body
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "no_changes"])
+def test_summary_matches_terraforms_own_count(scenario: str) -> None:
+    # GIVEN a real plan and Terraform's own "Plan:" line for it
+    add, change, destroy = terraform_plan_line(fixture_text(scenario))
+    # WHEN the summary is computed from the JSON
+    summary = plan_report.summarize(plan_report.resource_changes(load_fixture(scenario)))
+    # THEN it agrees with Terraform, and the rendered comment shows it
+    assert (summary.add, summary.change, summary.destroy) == (add, change, destroy)
+    assert f"Plan: {add} to add, {change} to change, {destroy} to destroy" in render(scenario)
+
+
+def test_no_changes_plan_says_so() -> None:
+    # GIVEN the base configuration planned again / WHEN rendered
+    body = render("no_changes")
+    # THEN it says there are no changes and lists no change sections
+    assert "**No changes.**" in body
+    assert "### Changes" not in body
+    assert "[!WARNING]" not in body
+
+
+def test_replacements_come_first_with_a_warning() -> None:
+    # GIVEN the replace plan (bucket rename + an in-place Lambda update)
+    body = render("replace")
+    # THEN the warning and the destroy/replace section precede the other changes
+    warning = body.index("> [!WARNING]")
+    destroys = body.index("### ⚠️ Destroys and replacements")
+    bucket = body.index("`module.storage.aws_s3_bucket.uploads` — replace (forced by `bucket`)")
+    others = body.index("### Other changes")
+    function = body.index("`aws_lambda_function.processor` — update")
+    assert warning < destroys < bucket < others < function
+    assert "1 of a protected type" in body
+
+
+def test_destroys_are_listed_with_their_module() -> None:
+    # GIVEN the destroy plan / WHEN rendered
+    body = render("destroy")
+    # THEN both deletions are in the warning section, flagged as protected types
+    section = body.split("### ⚠️ Destroys and replacements", 1)[1].split("<details>", 1)[0]
+    assert "`module.storage.aws_dynamodb_table.audit[0]` — delete **[protected type]**" in section
+    assert "`module.storage.aws_s3_bucket.scratch[0]` — delete **[protected type]**" in section
+    assert "destroys or replaces 2 resources" in body
+
+
+def test_other_changes_are_grouped_by_module() -> None:
+    # GIVEN the huge plan (220 topics in the root module) / WHEN rendered
+    body = render("huge")
+    # THEN they are under the root-module heading, capped with a pointer to the full plan
+    section = body.split("#### root module", 1)[1].split("<details>", 1)[0]
+    assert section.count("— create") == plan_report.MAX_LISTED
+    assert f"… and {220 - plan_report.MAX_LISTED} more" in section
+
+
+def test_code_only_change_shows_old_and_new_artifact_sha256() -> None:
+    # GIVEN the code-only plan and the base64 sha256 values Terraform recorded
+    plan = load_fixture("code_only")
+    (change,) = [c for c in plan["resource_changes"] if c["change"]["actions"] == ["update"]]
+    old_b64 = change["change"]["before"]["source_code_hash"]
+    new_b64 = change["change"]["after"]["source_code_hash"]
+    assert old_b64 != new_b64
+    # WHEN rendered
+    body = render("code_only")
+    # THEN it says "code only" and shows both hashes as hex sha256
+    assert "**Change type: code only**" in body
+    old_hex = base64.b64decode(old_b64).hex()
+    new_hex = base64.b64decode(new_b64).hex()
+    assert f"| `aws_lambda_function.processor` | `{old_hex}` | `{new_hex}` |" in body
+
+
+def test_code_hash_is_the_sha256_of_the_zip_bytes() -> None:
+    # GIVEN the generator's v2 zip content hash as Terraform saw it (filebase64sha256)
+    new_b64 = load_fixture("code_only")["variables"]["package_path"]["value"]
+    assert new_b64 == "build/handler-v2.zip"
+    # WHEN a known base64 sha256 is converted
+    digest = hashlib.sha256(b"zip bytes").digest()
+    # THEN the hex form is what `sha256sum` prints, and garbage passes through unchanged
+    assert plan_report.sha256_hex(base64.b64encode(digest).decode()) == digest.hex()
+    assert plan_report.sha256_hex("not-base64!") == "not-base64!"
+    assert plan_report.sha256_hex(None) == "(known after apply)"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [("code_only", "code"), ("replace", "infra"), ("huge", "infra"), ("no_changes", None)],
+)
+def test_change_type_detection(scenario: str, expected: str | None) -> None:
+    # GIVEN a real plan / WHEN classified / THEN code vs infra is right
+    changes = plan_report.resource_changes(load_fixture(scenario))
+    assert plan_report.change_type(changes) == expected
+
+
+SECRET_NAMES = ("db_password", "webhook_token", "session_salt")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_secret_value_appears_anywhere_in_the_comment(scenario: str) -> None:
+    # GIVEN every fake secret used for any scenario (sensitive var, unmarked *token* tag, Lambda
+    # env value with an innocent name), in their base and rotated forms
+    secrets = {scenario_variables(name)[key] for name in SCENARIOS for key in SECRET_NAMES}
+    assert len(secrets) == 6
+    # WHEN the scenario is rendered
+    body = render(scenario)
+    # THEN none of them appears, in any form
+    for secret in secrets:
+        assert secret not in body
+
+
+def test_the_plan_text_really_leaked_before_redaction() -> None:
+    # GIVEN the raw plan text of the sensitive scenario (what other tools would post)
+    raw = fixture_text("sensitive")
+    variables = scenario_variables("sensitive")
+    # THEN Terraform hides only the sensitive variable: the other two are in clear — which is why
+    # redaction must come from the JSON
+    assert variables["db_password"] not in raw
+    assert variables["webhook_token"] in raw
+    assert variables["session_salt"] in raw
+    # AND the rendered comment keeps the keys but masks their values
+    body = render("sensitive")
+    assert '"WebhookToken" = "(redacted)" -> "(redacted)"' in body
+    assert '"SESSION_SALT" = "(redacted)" -> "(redacted)"' in body
+
+
+def test_redactor_reads_masks_patterns_and_lambda_env_from_json() -> None:
+    # GIVEN the sensitive plan's JSON / WHEN its secret set is built
+    secrets = plan_report.build_redactor(load_fixture("sensitive")).secrets
+    variables = scenario_variables("sensitive")
+    # THEN marked, name-pattern and Lambda-env secrets are all in it…
+    assert {variables["db_password"], variables["webhook_token"], variables["session_salt"]} <= (
+        secrets
+    )
+    # …but a Lambda env value that is also a plain attribute elsewhere (the bucket name) is not
+    assert "sfp-fixture-uploads" not in secrets
+
+
+def test_secret_patterns_are_configurable() -> None:
+    # GIVEN patterns that no longer match "WebhookToken"
+    plan = load_fixture("sensitive")
+    token = scenario_variables("sensitive")["webhook_token"]
+    # WHEN rendered with only a password pattern
+    body = plan_report.render(plan, "dev", fixture_text("sensitive"), secret_patterns=("*pass*",))
+    # THEN the token shows (proving the pattern is what hid it), the salt is still hidden
+    assert token in body
+    assert scenario_variables("sensitive")["session_salt"] not in body
+
+
+def test_mask_handles_quoted_short_and_embedded_values() -> None:
+    # GIVEN a redactor with a short and a long secret
+    redactor = plan_report.Redactor(secrets={"abc", "long-secret-value"})
+    # WHEN text containing them in several forms is masked
+    text = 'x = "abc"\ny = "prefix-long-secret-value-suffix"\nabcdef stays'
+    masked = redactor.mask(text)
+    # THEN quoted and embedded occurrences are masked; a short secret is not masked inside words
+    assert masked == 'x = "(redacted)"\ny = "prefix-(redacted)-suffix"\nabcdef stays'
+
+
+def test_huge_plan_is_truncated_under_the_limit_with_head_and_tail() -> None:
+    # GIVEN the huge plan, whose text alone is far over GitHub's limit
+    text = fixture_text("huge")
+    assert len(text) > 3 * plan_report.GITHUB_COMMENT_LIMIT
+    # WHEN rendered
+    body = render("huge")
+    # THEN the comment fits (in characters and UTF-16 units), fences are balanced, the first and
+    # last lines of the plan are kept, and a note points to the run log
+    assert len(body) < plan_report.GITHUB_COMMENT_LIMIT
+    assert plan_report.utf16_length(body) < plan_report.GITHUB_COMMENT_LIMIT
+    assert fences_balanced(body)
+    assert "Terraform will perform the following actions:" in body  # head
+    assert "Plan: 220 to add, 0 to change, 0 to destroy." in body  # tail
+    assert "aws_sns_topic.extra[219]" in body  # the last resource block
+    assert "lines omitted" in body
+    assert "workflow run log" in body
+    assert body.rstrip().endswith("</sub>")
+
+
+def test_truncation_note_links_the_run_when_in_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the GitHub run variables
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/sfp")
+    monkeypatch.setenv("GITHUB_RUN_ID", "12345")
+    # WHEN the huge plan is rendered / THEN the note links that run
+    assert "(https://github.com/acme/sfp/actions/runs/12345)" in render("huge")
+
+
+def test_small_plans_are_embedded_whole() -> None:
+    # GIVEN a small plan / WHEN rendered / THEN the whole text is inside <details>, not truncated
+    body = render("destroy")
+    assert "<details>" in body
+    assert "lines omitted" not in body
+    assert "Plan: 0 to add, 0 to change, 2 to destroy." in body
+    assert fences_balanced(body)
+
+
+def test_fence_outgrows_backticks_in_the_plan_text() -> None:
+    # GIVEN plan text that itself contains a fence (e.g. a heredoc with Markdown in it)
+    text = "resource x {\n  doc = <<EOT\n````\ncode\n````\nEOT\n}\n"
+    plan = load_fixture("no_changes")
+    # WHEN rendered
+    body = plan_report.render(plan, "dev", text)
+    # THEN a longer fence wraps it, so the block cannot close early
+    assert "`````text" in body
+    assert fences_balanced(body)

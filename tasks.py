@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Collection, Context, Exit, task
 
+from tooling import deploy as deploying
 from tooling import packaging, testing
 from tooling.errors import ToolingError
 
@@ -45,6 +46,97 @@ def build(c: Context, arch: str = "", python_version: str = "", force: bool = Fa
         print(result.describe())
 
 
+ENV_HELP = "environment: local, dev, staging or prod"
+EMULATED_HELP = "run a real env's root against the local emulator instead of AWS (local always is)"
+ALLOW_DESTROY_HELP = (
+    "REASON: let the plan guard pass a destroy/replace of protected resources in staging/prod"
+)
+
+
+def _mirror(c: Context) -> str:
+    """The invoke config's provider mirror (TERRAFORM_PROVIDER_MIRROR still wins)."""
+    return c.config.terraform.provider_mirror
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "emulated": EMULATED_HELP,
+        "destroy": "plan the destruction of the env instead",
+    }
+)
+def plan(c: Context, env: str, emulated: bool = False, destroy: bool = False) -> None:
+    """terraform init + plan -out=.work/ENV/tfplan (+ tfplan.json, plan.txt); print a summary."""
+    with _user_errors():
+        outcome = deploying.plan(env, emulated=emulated, destroy=destroy, mirror_config=_mirror(c))
+        print(outcome.describe())
+
+
+@task(help={"env": ENV_HELP, "emulated": EMULATED_HELP, "allow_destroy": ALLOW_DESTROY_HELP})
+def apply(c: Context, env: str, emulated: bool = False, allow_destroy: str = "") -> None:
+    """Apply ONLY the saved plan from `invoke plan` (refused when missing or stale)."""
+    with _user_errors():
+        outputs = deploying.apply(
+            env,
+            emulated=emulated,
+            allow_destroy=allow_destroy or None,
+            mirror_config=_mirror(c),
+        )
+        print(deploying.format_outputs(outputs))
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "yes": "apply to staging/prod without asking (pipelines); without it and without a "
+        "terminal the deploy refuses",
+        "emulated": EMULATED_HELP,
+        "allow_destroy": ALLOW_DESTROY_HELP,
+        "arch": "Lambda architecture for the build (default: build.architecture)",
+    }
+)
+def deploy(
+    c: Context,
+    env: str,
+    yes: bool = False,
+    emulated: bool = False,
+    allow_destroy: str = "",
+    arch: str = "",
+) -> None:
+    """build → plan → (staging/prod: show summary, confirm) → apply → print outputs."""
+    with _user_errors():
+        outputs = deploying.deploy(
+            env,
+            yes=yes,
+            emulated=emulated,
+            allow_destroy=allow_destroy or None,
+            build_settings=_build_settings(c, arch, ""),
+            mirror_config=_mirror(c),
+        )
+        print(deploying.format_outputs(outputs))
+
+
+@task(
+    help={
+        "env": "local or dev (staging and prod are refused)",
+        "yes": "destroy a real env without asking",
+        "emulated": EMULATED_HELP,
+    }
+)
+def destroy(c: Context, env: str, yes: bool = False, emulated: bool = False) -> None:
+    """Destroy an unprotected env through a saved destroy plan; staging/prod are refused."""
+    with _user_errors():
+        deploying.destroy(env, yes=yes, emulated=emulated, mirror_config=_mirror(c))
+
+
+@task(help={"env": ENV_HELP, "json": "print one JSON object instead", "emulated": EMULATED_HELP})
+def output(c: Context, env: str, json: bool = False, emulated: bool = False) -> None:
+    """Print the env's Terraform outputs (name = value, or --json)."""
+    with _user_errors():
+        outputs = deploying.output(env, emulated=emulated, mirror_config=_mirror(c))
+        print(deploying.format_outputs(outputs, as_json=json))
+
+
 @task(help={"pytest_args": "extra arguments passed to pytest, e.g. '-k handler -x'"})
 def test(c: Context, pytest_args: str = "") -> None:
     """Run the whole test suite (what CI runs)."""
@@ -52,7 +144,7 @@ def test(c: Context, pytest_args: str = "") -> None:
         testing.run_pytest(pytest_args.split())
 
 
-namespace = Collection(build, test)
+namespace = Collection(build, plan, apply, deploy, destroy, output, test)
 namespace.configure(
     {
         # Defaults; override in invoke.yaml / env vars (INVOKE_BUILD_ARCHITECTURE=x86_64, …).

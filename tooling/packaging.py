@@ -97,9 +97,10 @@ class BuildSettings:
 class BuildPaths:
     """Where the build reads from and writes to (the repo's own paths by default)."""
 
-    handler_dir: Path = config.HANDLER_DIR
-    requirements: Path = config.HANDLER_DIR / "requirements.txt"
-    zip_path: Path = config.ZIP_PATH
+    # Factories read tooling.config at call time, so tests can point the repo paths elsewhere.
+    handler_dir: Path = field(default_factory=lambda: config.HANDLER_DIR)
+    requirements: Path = field(default_factory=lambda: config.HANDLER_DIR / "requirements.txt")
+    zip_path: Path = field(default_factory=lambda: config.ZIP_PATH)
 
     @property
     def sha_path(self) -> Path:

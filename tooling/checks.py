@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tooling import config
+from tooling import config, workflow_lint
 from tooling.errors import ToolingError
 from tooling.terraform import TerraformRunner
 
@@ -63,6 +63,7 @@ def default_steps(mirror_config: str | None = None) -> list[Step]:
             for module in modules_with_tests()
         ),
         Step("checkov", command=checkov_command()),
+        Step("workflows (actionlint + zizmor)", func=workflow_lint.check),
     ]
 
 

@@ -199,9 +199,8 @@ def enforce(plan_json_path: Path, env: str, override_reason: str | None) -> None
         f"PLAN GUARD OVERRIDDEN in {env} by {_actor()}: reason: {override_reason.strip()}\n"
         f"destroying/replacing:\n{listing}"
     )
+    # WARNING is shown even when logging is not configured (Python's last-resort handler).
     log.warning("%s", message)
-    # Also straight to stderr: an override must be visible even when logging is not configured.
-    sys.stderr.write(f"!!! {message}\n")
     _annotate("warning", "plan guard overridden", message)
 
 

@@ -109,4 +109,5 @@ def test_default_steps_cover_envs_with_terraform_and_modules_with_tests(tmp_path
         "terraform validate (dev)",
         "terraform test (storage)",
         "checkov",
+        "workflows (actionlint + zizmor)",
     ]

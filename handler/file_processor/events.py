@@ -7,12 +7,15 @@ clear :class:`~file_processor.errors.ClientProblem`, never a ``KeyError``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
 from file_processor.errors import ClientProblem, Reason
 
+# Any name S3 has ever allowed (legacy us-east-1 names: up to 255 chars, upper case, '_').
+_BUCKET_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,255}$")
 # S3 object keys are at most 1024 bytes of UTF-8.
 MAX_KEY_BYTES = 1024
 MAX_VERSION_ID_CHARS = 1024
@@ -97,6 +100,8 @@ def parse_s3_record(record: Any) -> S3Record:
     obj = s3.get("object") if isinstance(s3, dict) else None
     bucket_name = _non_empty_str(bucket.get("name")) if isinstance(bucket, dict) else None
     raw_key = _non_empty_str(obj.get("key")) if isinstance(obj, dict) else None
+    if bucket_name is not None and not _BUCKET_NAME_RE.match(bucket_name):
+        bucket_name = None  # cannot come from S3; there is nothing to report it against
     if bucket_name is None or raw_key is None or not isinstance(obj, dict):
         return S3Record(
             None,

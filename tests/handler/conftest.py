@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
@@ -21,7 +22,20 @@ from handler_support import (
     FakeContext,
     import_app,
 )
+from hypothesis import HealthCheck, settings
 from moto import mock_aws
+
+# Hypothesis profiles. "default" (the normal run) keeps the whole handler suite at a couple of
+# minutes on a 2-core box; "deep" (HYPOTHESIS_PROFILE=deep) multiplies the examples, >= 10,000
+# per fuzz test. No deadlines: moto's timing on a busy machine is not what is under test.
+settings.register_profile("default", deadline=None)
+settings.register_profile(
+    "deep",
+    deadline=None,
+    max_examples=10_000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

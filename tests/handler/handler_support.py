@@ -56,6 +56,7 @@ class Aws:
     sqs: Any
     dynamodb: Any
     queue_url: str
+    seeded: bool = False  # fuzz tests upload their objects once per test
 
     def put(self, key: str, body: bytes, **extra: Any) -> str | None:
         """Upload ``body``; returns the new version id."""

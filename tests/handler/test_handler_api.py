@@ -6,9 +6,15 @@ import base64
 import hashlib
 import json
 
+import jsonschema
 import pytest
 from botocore.exceptions import ClientError
-from handler_support import MAX_SYNC_OBJECT_BYTES, RESULT_VALIDATOR, api_event
+from handler_support import MAX_SYNC_OBJECT_BYTES, RESULT_VALIDATOR, ROOT, api_event
+from hypothesis import given
+from hypothesis import strategies as st
+
+from file_processor.errors import ClientProblem
+from file_processor.events import parse_process_request
 
 
 def call(app, context, event):
@@ -189,3 +195,40 @@ def test_malformed_proxy_event_is_a_400_proxy_response(app, aws, context):
     status, answer, _ = call(app, context, event)
     assert status == 400
     assert "headers" in answer["message"]
+
+
+REQUEST_SCHEMA = json.loads(
+    (ROOT / "handler" / "schemas" / "process-request.v1.schema.json").read_text(encoding="utf-8")
+)
+request_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(
+    body=st.dictionaries(
+        st.sampled_from(["key", "version_id", "bucket"]),
+        request_values | st.text(min_size=1, max_size=1030),
+    )
+    | request_values
+)
+def test_request_validation_agrees_with_the_published_schema(body):
+    # GIVEN any JSON value as a request body
+    schema_ok = jsonschema.Draft202012Validator(REQUEST_SCHEMA).is_valid(body)
+    # (a JSON Schema cannot count UTF-8 bytes: the 1024-byte key limit is the handler's own)
+    if schema_ok and len(body["key"].encode()) > 1024:
+        schema_ok = False
+
+    # WHEN the handler validates it
+    try:
+        parse_process_request(json.dumps(body))
+        handler_ok = True
+    except ClientProblem:
+        handler_ok = False
+
+    # THEN both accept or both refuse
+    assert handler_ok is schema_ok

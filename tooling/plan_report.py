@@ -77,7 +77,14 @@ CODE_ATTRIBUTES: frozenset[str] = frozenset(
     }
 )
 
-SYMBOLS = {"create": "+", "delete": "-", "update": "~", "replace": "-/+", "read": "<="}
+SYMBOLS = {
+    "create": "+",
+    "delete": "-",
+    "update": "~",
+    "replace": "-/+",
+    "read": "<=",
+    "forget": ".",
+}
 
 
 @dataclass(frozen=True)
@@ -113,22 +120,45 @@ class PlanSummary:
 
 @dataclass
 class Redactor:
-    """The set of secret values found in a plan, and how to mask them in any text."""
+    """The secret values found in a plan, and how to mask them in any text.
+
+    `secrets` (marked sensitive, or under a secret-looking name) are masked wherever they occur,
+    even inside a longer string (a password inside a connection string). `whole_values` (Lambda
+    environment values: secret by nature, but often plain names) are masked where they stand as
+    a whole token, so that e.g. a service-name value does not shred every resource name that
+    contains it.
+    """
 
     secrets: set[str] = field(default_factory=set)
+    whole_values: set[str] = field(default_factory=set)
 
     def mask(self, text: str) -> str:
         """Replace every occurrence of every secret value with `(redacted)`."""
+        strong = _with_lines(self.secrets)
         # Longest first, so a secret that contains another is masked whole.
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            quoted = json.dumps(secret)
+        for secret in sorted(strong | self.whole_values, key=len, reverse=True):
+            quoted = json.dumps(secret, ensure_ascii=False)
             text = text.replace(quoted, f'"{REDACTED}"')
-            escaped = quoted[1:-1]
-            if len(secret) >= MIN_RAW_MASK_LEN:
-                text = text.replace(secret, REDACTED)
-                if escaped != secret:
-                    text = text.replace(escaped, REDACTED)
+            if len(secret) < MIN_RAW_MASK_LEN:
+                continue
+            for form in dict.fromkeys((secret, quoted[1:-1])):
+                if secret in strong:
+                    text = text.replace(form, REDACTED)
+                else:
+                    text = re.sub(rf"(?<![\w.-]){re.escape(form)}(?![\w.-])", REDACTED, text)
         return text
+
+
+def _with_lines(secrets: set[str]) -> set[str]:
+    """Secrets plus each substantial line of a multi-line secret (heredocs print line by line)."""
+    lines = {
+        line.strip()
+        for secret in secrets
+        if "\n" in secret
+        for line in secret.splitlines()
+        if len(line.strip()) >= 2 * MIN_RAW_MASK_LEN
+    }
+    return secrets | lines
 
 
 # --------------------------------------------------------------------------- plan analysis
@@ -300,7 +330,7 @@ def build_redactor(
 
     # A Lambda env value that is also the plain value of some other, non-secret attribute (the
     # bucket name or topic ARN wired in by reference) is not a secret: the plan shows it anyway.
-    return Redactor(secrets=marked | (by_nature - (public - marked)))
+    return Redactor(secrets=marked, whole_values=by_nature - public - marked)
 
 
 def _without_environment(value: Any) -> Any:

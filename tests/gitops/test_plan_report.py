@@ -169,15 +169,15 @@ def test_the_plan_text_really_leaked_before_redaction() -> None:
 
 
 def test_redactor_reads_masks_patterns_and_lambda_env_from_json() -> None:
-    # GIVEN the sensitive plan's JSON / WHEN its secret set is built
-    secrets = plan_report.build_redactor(load_fixture("sensitive")).secrets
+    # GIVEN the sensitive plan's JSON / WHEN its secret sets are built
+    redactor = plan_report.build_redactor(load_fixture("sensitive"))
     variables = scenario_variables("sensitive")
-    # THEN marked, name-pattern and Lambda-env secrets are all in it…
-    assert {variables["db_password"], variables["webhook_token"], variables["session_salt"]} <= (
-        secrets
-    )
+    # THEN the marked and name-pattern secrets are masked everywhere…
+    assert {variables["db_password"], variables["webhook_token"]} <= redactor.secrets
+    # …the Lambda env value as a whole token…
+    assert variables["session_salt"] in redactor.whole_values
     # …but a Lambda env value that is also a plain attribute elsewhere (the bucket name) is not
-    assert "sfp-fixture-uploads" not in secrets
+    assert "sfp-fixture-uploads" not in redactor.secrets | redactor.whole_values
 
 
 def test_secret_patterns_are_configurable() -> None:
@@ -199,6 +199,27 @@ def test_mask_handles_quoted_short_and_embedded_values() -> None:
     masked = redactor.mask(text)
     # THEN quoted and embedded occurrences are masked; a short secret is not masked inside words
     assert masked == 'x = "(redacted)"\ny = "prefix-(redacted)-suffix"\nabcdef stays'
+
+
+def test_lambda_env_values_are_masked_as_whole_tokens_only() -> None:
+    # GIVEN an env-var value that is also part of a resource name
+    redactor = plan_report.Redactor(whole_values={"file-processor"})
+    text = '"SERVICE" = "file-processor"\nname = "sfp-dev-file-processor"\nsvc: file-processor\n'
+    # WHEN masked
+    masked = redactor.mask(text)
+    # THEN the value is hidden where it stands alone, and the longer name is left readable
+    assert masked == '"SERVICE" = "(redacted)"\nname = "sfp-dev-file-processor"\nsvc: (redacted)\n'
+
+
+def test_multiline_secrets_are_masked_line_by_line() -> None:
+    # GIVEN a multi-line secret (a PEM key), which plan text prints as a heredoc, line by line
+    key = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END KEY-----"
+    text = "key = <<-EOT\n    -----BEGIN KEY-----\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n  EOT\n"
+    # WHEN masked
+    masked = plan_report.Redactor(secrets={key}).mask(text)
+    # THEN no line of it survives
+    assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in masked
+    assert "BEGIN KEY" not in masked
 
 
 def test_huge_plan_is_truncated_under_the_limit_with_head_and_tail() -> None:

@@ -93,6 +93,9 @@ def repo(tmp_path, monkeypatch):
     fake_guard = types.ModuleType("tooling.plan_guard")
     fake_guard.enforce = lambda path, env, reason: guard_calls.append((path, env, reason))
     monkeypatch.setitem(sys.modules, "tooling.plan_guard", fake_guard)
+    # Once the real module was imported (other tests), `from tooling import plan_guard` reads the
+    # package attribute and never sys.modules: drop it so the stand-in above is what is found.
+    monkeypatch.delattr(sys.modules["tooling"], "plan_guard", raising=False)
     # Local runs go through a stand-in for tooling.emulated with the same interface.
     fake_emulated = types.ModuleType("tooling.emulated")
     fake_emulated.prepare_emulated_root = lambda env: FakeEmulatedRoot(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import re
+from typing import TYPE_CHECKING
 
 import pytest
-from gitops_support import SCENARIOS, fixture_text, load_fixture, scenario_variables
+from gitops_support import FIXTURES, SCENARIOS, fixture_text, load_fixture, scenario_variables
 
 from tooling import plan_report
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def render(scenario: str, env: str = "prod") -> str:
@@ -115,13 +120,26 @@ def test_code_only_change_shows_old_and_new_artifact_sha256() -> None:
     assert f"| `aws_lambda_function.processor` | `{old_hex}` | `{new_hex}` |" in body
 
 
-def test_code_hash_is_the_sha256_of_the_zip_bytes() -> None:
-    # GIVEN the generator's v2 zip content hash as Terraform saw it (filebase64sha256)
-    new_b64 = load_fixture("code_only")["variables"]["package_path"]["value"]
-    assert new_b64 == "build/handler-v2.zip"
-    # WHEN a known base64 sha256 is converted
+def test_shown_hashes_are_the_sha256_of_the_zips_the_generator_built(tmp_path: Path) -> None:
+    # GIVEN the two byte-reproducible zips the fixture generator deploys (v1) and plans (v2)
+    spec = importlib.util.spec_from_file_location("generate", FIXTURES / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    digests = []
+    for version in (1, 2):
+        path = tmp_path / f"handler-v{version}.zip"
+        generate.write_zip(path, generate.ZIP_BODIES[version])
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    # WHEN the code-only plan is rendered
+    body = render("code_only")
+    # THEN old → new are exactly `sha256sum` of those zips
+    assert f"| `aws_lambda_function.processor` | `{digests[0]}` | `{digests[1]}` |" in body
+
+
+def test_sha256_hex_conversion() -> None:
+    # GIVEN a known digest / WHEN its base64 form is converted / THEN hex comes back; a value
+    # that is not a base64 sha256 passes through, and an unknown one says so
     digest = hashlib.sha256(b"zip bytes").digest()
-    # THEN the hex form is what `sha256sum` prints, and garbage passes through unchanged
     assert plan_report.sha256_hex(base64.b64encode(digest).decode()) == digest.hex()
     assert plan_report.sha256_hex("not-base64!") == "not-base64!"
     assert plan_report.sha256_hex(None) == "(known after apply)"

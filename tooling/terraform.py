@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -45,7 +46,7 @@ logging.getLogger("python_terraform").setLevel(logging.ERROR)
 STDERR_TAIL_LINES = 20
 # `plan -detailed-exitcode`: 0 = no changes, 1 = error, 2 = changes present.
 PLAN_HAS_CHANGES = 2
-CLI_CONFIG_NAME = "terraform.tfrc"
+CLI_CONFIG_STEM = "terraform"
 PLUGIN_CACHE_NAME = "plugin-cache"
 # Only the hashicorp namespace comes from the mirror; anything else still goes to the registry.
 MIRRORED_PROVIDERS = "registry.terraform.io/hashicorp/*"
@@ -112,9 +113,12 @@ def write_cli_config(mirror: Path | None, work_root: Path | None = None) -> Path
     work_root = work_root or config.WORK_DIR
     cache = work_root / PLUGIN_CACHE_NAME
     cache.mkdir(parents=True, exist_ok=True)
-    path = work_root / CLI_CONFIG_NAME
     text = cli_config_text(mirror, cache)
-    if not path.is_file() or path.read_text() != text:
+    # Named by content: concurrent runs with different mirror settings (two shells, pytest -n)
+    # each get their own file instead of overwriting each other's.
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = work_root / f"{CLI_CONFIG_STEM}-{digest}.tfrc"
+    if not path.is_file():
         # Atomic replace: parallel runs (pytest -n, two shells) may write it at the same time.
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         partial.write_text(text)

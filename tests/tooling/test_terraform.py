@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -124,8 +125,10 @@ def test_mirror_goes_into_a_generated_cli_config(tmp_path, fake_terraform):
     runner.init(backend_config=["bucket=b", "key=k"])
     (call,) = fake_terraform()
     # THEN TF_CLI_CONFIG_FILE points at a config under .work with the mirror and a plugin cache
-    cli_config = tmp_path / "work" / "terraform.tfrc"
-    assert call["env"]["TF_CLI_CONFIG_FILE"] == str(cli_config)
+    cli_config = Path(call["env"]["TF_CLI_CONFIG_FILE"])
+    assert cli_config.parent == tmp_path / "work"
+    assert cli_config.name.startswith("terraform-")
+    assert cli_config.suffix == ".tfrc"
     text = cli_config.read_text()
     assert f'path    = "{mirror}"' in text
     assert 'include = ["registry.terraform.io/hashicorp/*"]' in text
@@ -146,8 +149,17 @@ def test_existing_user_cli_config_is_kept_without_mirror(tmp_path, fake_terrafor
     # but a missing one (this machine's leftover) is replaced by ours
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.tfrc"))
     env = terraform.terraform_environment(tmp_path / "data", None)
-    assert env["TF_CLI_CONFIG_FILE"] == str(tmp_path / "work" / "terraform.tfrc")
-    assert "provider_installation" not in (tmp_path / "work" / "terraform.tfrc").read_text()
+    ours = Path(env["TF_CLI_CONFIG_FILE"])
+    assert ours.parent == tmp_path / "work"
+    assert "provider_installation" not in ours.read_text()
+    # AND a config with a mirror is a different file: concurrent runs cannot clobber each other
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with_mirror = Path(
+        terraform.terraform_environment(tmp_path / "d", mirror)["TF_CLI_CONFIG_FILE"]
+    )
+    assert with_mirror != ours
+    assert "provider_installation" not in ours.read_text()
 
 
 def test_failure_names_exit_code_command_and_stderr_tail(runner, fake_terraform, monkeypatch):

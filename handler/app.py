@@ -67,7 +67,7 @@ def _record_metrics(outcome: Outcome) -> None:
         )
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)
 def handle_s3_event(event: dict[str, Any]) -> dict[str, Any]:
     """Process every record; transient errors raise so Lambda retries the whole event.
 
@@ -124,7 +124,7 @@ def handle_api_event(event: dict[str, Any], context: LambdaContext) -> dict[str,
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # responses carry object facts
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Dispatch S3 notifications and API Gateway requests."""

@@ -46,10 +46,12 @@ class StepResult:
 
 def default_steps(mirror_config: str | None = None) -> list[Step]:
     """Every check the repo runs, in order (cheap ones first)."""
+    has_terraform = config.TERRAFORM_DIR.is_dir()
     return [
         Step("ruff check", command=(venv_tool("ruff"), "check", ".")),
         Step("ruff format", command=(venv_tool("ruff"), "format", "--check", ".")),
-        Step("terraform fmt", func=terraform_fmt_check),
+        # Until terraform/ exists (a fresh repo) there is nothing to format or scan.
+        *([Step("terraform fmt", func=terraform_fmt_check)] if has_terraform else []),
         *(
             Step(f"terraform validate ({env})", func=partial(validate_env, env, mirror_config))
             for env in config.ENVS
@@ -62,7 +64,7 @@ def default_steps(mirror_config: str | None = None) -> list[Step]:
             )
             for module in modules_with_tests()
         ),
-        Step("checkov", command=checkov_command()),
+        *([Step("checkov", command=checkov_command())] if has_terraform else []),
         Step("workflows (actionlint + zizmor)", func=workflow_lint.check),
     ]
 

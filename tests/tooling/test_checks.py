@@ -98,6 +98,7 @@ def test_default_steps_cover_envs_with_terraform_and_modules_with_tests(tmp_path
     (modules / "api" / "tests").mkdir(parents=True)  # a tests dir without test files
     monkeypatch.setattr(config, "ENVS_DIR", envs)
     monkeypatch.setattr(config, "MODULES_DIR", modules)
+    monkeypatch.setattr(config, "TERRAFORM_DIR", tmp_path)
     # WHEN the steps are listed
     names = [step.name for step in checks.default_steps()]
     # THEN each part of the check is there, once
@@ -111,3 +112,14 @@ def test_default_steps_cover_envs_with_terraform_and_modules_with_tests(tmp_path
         "checkov",
         "workflows (actionlint + zizmor)",
     ]
+
+
+def test_without_a_terraform_dir_only_the_other_checks_run(tmp_path, monkeypatch):
+    # GIVEN a repo that has no terraform/ yet
+    monkeypatch.setattr(config, "TERRAFORM_DIR", tmp_path / "terraform")
+    monkeypatch.setattr(config, "ENVS_DIR", tmp_path / "terraform" / "envs")
+    monkeypatch.setattr(config, "MODULES_DIR", tmp_path / "terraform" / "modules")
+    # THEN no terraform or checkov step is listed (they would fail on the missing dir)
+    names = [step.name for step in checks.default_steps()]
+    assert names[:2] == ["ruff check", "ruff format"]
+    assert not [name for name in names if name.startswith(("terraform", "checkov"))]

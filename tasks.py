@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,8 @@ from invoke import Collection, Context, Exit, task
 from tooling import (
     checks,
     code_scanning,
+    emulator,
+    local_invoke,
     packaging,
     plan_guard,
     plan_report,
@@ -18,6 +21,7 @@ from tooling import (
     workflow_lint,
 )
 from tooling import deploy as deploying
+from tooling import smoke as canary
 from tooling.errors import ToolingError
 
 if TYPE_CHECKING:
@@ -64,7 +68,14 @@ ALLOW_DESTROY_HELP = (
 
 def _mirror(c: Context) -> str:
     """The invoke config's provider mirror (TERRAFORM_PROVIDER_MIRROR still wins)."""
+    _export_emulator_port(c)  # every Terraform task may reach the emulator (local, --emulated)
     return c.config.terraform.provider_mirror
+
+
+def _export_emulator_port(c: Context) -> None:
+    """Make the invoke config's `emulator.port` visible to tooling/ (SFP_EMULATOR_PORT wins)."""
+    if c.config.emulator.port:
+        os.environ.setdefault(emulator.PORT_ENV_VAR, str(c.config.emulator.port))
 
 
 @task(
@@ -147,6 +158,59 @@ def output(c: Context, env: str, json: bool = False, emulated: bool = False) -> 
 
 
 @task
+def emulator_start(c: Context) -> None:
+    """Start the local AWS emulator (moto server) in the background; print its endpoint."""
+    with _user_errors():
+        _export_emulator_port(c)
+        print(emulator.start(emulator.default_emulator()).describe())
+
+
+@task
+def emulator_stop(c: Context) -> None:
+    """Stop the emulator started by `emulator.start` (its in-memory resources are lost)."""
+    with _user_errors():
+        _export_emulator_port(c)
+        stopped = emulator.stop(emulator.default_emulator())
+        print("emulator: stopped" if stopped else "emulator: was not running")
+
+
+@task
+def emulator_status(c: Context) -> None:
+    """Say whether the emulator runs, where, and its log file; exit 1 when it does not."""
+    with _user_errors():
+        _export_emulator_port(c)
+        current = emulator.status(emulator.default_emulator())
+        print(current.describe())
+        if not current.running:
+            raise Exit(code=1)
+
+
+@task(
+    help={
+        "event": "JSON event file, e.g. handler/events/s3-put-awkward-key.json",
+        "env": "env whose deployed outputs configure the handler (default local)",
+        "emulated": EMULATED_HELP,
+    }
+)
+def local(c: Context, event: str, env: str = "local", emulated: bool = False) -> None:
+    """Run the handler in-process on EVENT against the deployed env on the emulator."""
+    with _user_errors():
+        _export_emulator_port(c)
+        print(local_invoke.run_local(env, Path(event), emulated=emulated).describe())
+
+
+@task(help={"env": ENV_HELP, "emulated": EMULATED_HELP})
+def smoke(c: Context, env: str, emulated: bool = False) -> None:
+    """Canary: probe objects end to end + wiring checks; pass/fail table, exit 1 on a failure."""
+    with _user_errors():
+        _export_emulator_port(c)
+        checks = canary.run_smoke(env, emulated=emulated)
+        print(canary.render_table(checks))
+        if any(canary.iter_failures(checks)):
+            raise Exit(code=1)
+
+
+@task
 def check(c: Context) -> None:
     """Static checks: ruff, terraform fmt/validate/test, checkov (+ workflow linters); summary."""
     with _user_errors():
@@ -176,13 +240,18 @@ def test(c: Context, pytest_args: str = "", fast: bool = False) -> None:
         raise Exit("\n".join(failures), code=1)
 
 
-namespace = Collection(build, check, plan, apply, deploy, destroy, output, test)
+namespace = Collection(build, check, plan, apply, deploy, destroy, output, local, smoke, test)
+namespace.add_collection(
+    Collection("emulator", start=emulator_start, stop=emulator_stop, status=emulator_status)
+)
 namespace.configure(
     {
         # Defaults; override in invoke.yaml / env vars (INVOKE_BUILD_ARCHITECTURE=x86_64, …).
         "build": {"architecture": "arm64", "python_version": "3.12"},
         # Provider filesystem mirror; the TERRAFORM_PROVIDER_MIRROR env var wins over this.
         "terraform": {"provider_mirror": ""},
+        # Port of the local AWS emulator (moto server); the SFP_EMULATOR_PORT env var wins.
+        "emulator": {"port": 4566},
     }
 )
 

@@ -137,9 +137,12 @@ def free_port(host: str = HOST) -> int:
 
 
 def moto_command(emulator: Emulator) -> list[str]:
-    """The command line that runs moto server for ``emulator``, from this Python's venv."""
-    script = Path(sys.executable).with_name("moto_server")
-    launcher = [str(script)] if script.is_file() else [sys.executable, "-m", "moto.server"]
+    """The command line that runs moto server for ``emulator`` with this Python.
+
+    ``tooling.emulator_server`` is moto server with the project's fixes for moto quirks
+    applied first (see that module); its options are moto server's own.
+    """
+    launcher = [sys.executable, "-m", "tooling.emulator_server"]
     return [*launcher, "-H", emulator.host, "-p", str(emulator.port)]
 
 
@@ -165,6 +168,8 @@ def start(emulator: Emulator, timeout: float = START_TIMEOUT_SECONDS) -> Emulato
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            # `-m tooling.emulator_server` resolves from the repo root, venv install or not.
+            cwd=REPO_ROOT,
         )
     deadline = time.monotonic() + timeout
     while not _healthy(emulator):
@@ -323,10 +328,11 @@ def _alive(pid: int) -> bool:
 
 
 def _is_moto(pid: int) -> bool:
-    """Guard against a recycled pid: only signal a process whose command line is moto's."""
+    """Guard against a recycled pid: only signal a process whose command line is ours."""
     cmdline = Path(f"/proc/{pid}/cmdline")
     try:
-        return b"moto" in cmdline.read_bytes()
+        command = cmdline.read_bytes()
+        return b"moto" in command or b"emulator_server" in command
     except OSError:
         return True  # no /proc (macOS): trust the pid file, which only we write
 

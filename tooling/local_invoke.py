@@ -14,6 +14,7 @@ deployed bucket, and the objects they name are uploaded from ``handler/events/ob
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import os
@@ -162,6 +163,11 @@ def retarget_event(
     """
     uploaded: list[str] = []
     versions: dict[str, str | None] = {}
+    api_key = _api_request_key(event)
+    if api_key and (objects_dir / api_key).is_file():
+        # API samples name objects too; the caller never names a bucket (BUCKET_NAME is used).
+        s3.put_object(Bucket=bucket, Key=api_key, Body=(objects_dir / api_key).read_bytes())
+        uploaded.append(api_key)
     for record in event.get("Records", []):
         target = record.get("s3") if isinstance(record, dict) else None
         if not isinstance(target, dict):
@@ -184,6 +190,19 @@ def retarget_event(
         else:
             s3_object.pop("versionId", None)
     return uploaded
+
+
+def _api_request_key(event: Mapping[str, Any]) -> str | None:
+    """The ``key`` of an API Gateway proxy event's JSON body (base64 or not), if any."""
+    body = event.get("body") if "httpMethod" in event else None
+    if not isinstance(body, str):
+        return None
+    try:
+        text = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
+        key = json.loads(text).get("key")
+    except (ValueError, AttributeError):
+        return None  # the malformed-body samples: nothing to upload
+    return key if isinstance(key, str) and key else None
 
 
 def run_event(

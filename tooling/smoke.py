@@ -296,6 +296,35 @@ def check_bucket_encryption(s3: Any, deployment: Deployment) -> Check:
     return Check(name, ok and bucket_key, f"{algorithm}, key {key}, bucket key {bucket_key}")
 
 
+def check_bucket_tls_only(s3: Any, deployment: Deployment) -> Check:
+    """The bucket policy denies every request that is not over TLS.
+
+    Checked here because the emulator does not enforce bucket policies (see
+    ``tooling/emulator_server.py``): the statement must be present all the same.
+    """
+    name = "bucket policy: TLS only"
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=deployment.uploads_bucket_name)["Policy"])
+    except Exception as error:
+        return Check(name, False, f"no bucket policy: {error}")
+    statements = policy.get("Statement", [])
+    bucket_arn = f"arn:aws:s3:::{deployment.uploads_bucket_name}"
+    for statement in statements if isinstance(statements, list) else [statements]:
+        condition = statement.get("Condition", {}).get("Bool", {})
+        resources = statement.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else resources
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if (
+            statement.get("Effect") == "Deny"
+            and str(condition.get("aws:SecureTransport", "")).lower() == "false"
+            and "s3:*" in actions
+            and {bucket_arn, f"{bucket_arn}/*"} <= set(resources)
+        ):
+            return Check(name, True, f"statement {statement.get('Sid', '(no Sid)')}")
+    return Check(name, False, "no Deny s3:* on bucket and objects when aws:SecureTransport=false")
+
+
 def check_bucket_notification(s3: Any, lambda_client: Any, deployment: Deployment) -> Check:
     """Exactly one ObjectCreated notification, targeting the processor function."""
     name = "bucket notification → processor"
@@ -414,6 +443,7 @@ def wiring_checks(
     """All wiring checks, each isolated so one crash does not hide the others."""
     runs: list[tuple[str, Callable[[], Check]]] = [
         ("bucket encryption", lambda: check_bucket_encryption(clients["s3"], deployment)),
+        ("bucket policy", lambda: check_bucket_tls_only(clients["s3"], deployment)),
         (
             "bucket notification",
             lambda: check_bucket_notification(clients["s3"], clients["lambda"], deployment),
@@ -722,7 +752,10 @@ def run_smoke(env: str, *, emulated: bool = False) -> list[Check]:
     if on_emulator:
         endpoint = emulator.ensure_running(emulator.default_emulator())
         clients = aws_clients(deployment.region, endpoint=endpoint)
-        handler = local_invoke.load_handler(local_invoke.handler_environment(deployment, endpoint))
+        environment = local_invoke.handler_environment(deployment, endpoint)
+        # The canary prints a table; the EMF metric lines would only bury it.
+        environment["POWERTOOLS_METRICS_DISABLED"] = "true"
+        handler = local_invoke.load_handler(environment)
         driver = local_invoke.InProcessDriver(handler, deployment)
         # In-process publishing is synchronous: results are in SQS by the time we look.
         waits = {"result_wait": 10.0, "quiet_wait": 2.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -16,6 +16,16 @@ from tooling.errors import ToolingError
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+
+def _s3(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 @pytest.fixture
@@ -40,13 +50,7 @@ def test_start_runs_a_healthy_server_and_records_it(moto: emulator.Emulator) -> 
     # THEN it answers AWS calls at its endpoint, and the pid file names it
     assert started.running
     assert started.endpoint == f"http://127.0.0.1:{moto.port}"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=started.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    s3 = _s3(started.endpoint)
     s3.create_bucket(Bucket="probe")
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["probe"]
     record = json.loads(moto.pid_file.read_text())
@@ -177,3 +181,30 @@ def test_fake_environment_points_at_the_emulator() -> None:
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:45000"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
     assert env["AWS_ACCESS_KEY_ID"] == "test"
+
+
+def test_objects_in_a_tls_only_bucket_are_reachable(running: emulator.Emulator) -> None:
+    # GIVEN a bucket with the TLS-only policy every bucket of the stack carries
+    s3 = _s3(running.endpoint)
+    s3.create_bucket(Bucket="tls-only")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(policy))
+    # WHEN an object is written and read through the emulator
+    s3.put_object(Bucket="tls-only", Key="a b.txt", Body=b"hello")
+    body = s3.get_object(Bucket="tls-only", Key="a b.txt")["Body"].read()
+    # THEN moto's condition-blind policy check does not turn the statement into a blanket deny
+    assert body == b"hello"
+    # AND the policy is still stored as written (Terraform reads it back)
+    assert json.loads(s3.get_bucket_policy(Bucket="tls-only")["Policy"]) == policy

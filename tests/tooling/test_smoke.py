@@ -25,6 +25,21 @@ ALARM = "sfp-error-rate-use1-test"
 LOG_GROUP = f"/aws/lambda/{PROCESSOR}"
 
 
+TLS_ONLY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ],
+}
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """moto in-process with fake credentials; the canary's clients."""
@@ -114,6 +129,7 @@ def stack(aws: dict[str, Any]) -> smoke.Deployment:
             ]
         },
     )
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(TLS_ONLY_POLICY))
     aws["logs"].create_log_group(logGroupName=LOG_GROUP, kmsKeyId=key_arn)
     aws["logs"].put_retention_policy(logGroupName=LOG_GROUP, retentionInDays=7)
     put_alarm(aws["cloudwatch"], topics["alerts"])
@@ -177,9 +193,9 @@ def test_every_wiring_check_passes_on_the_designed_stack(
     # GIVEN the stack wired as designed
     # WHEN the wiring checks run with the env's retention
     checks = smoke.wiring_checks(aws, stack, expected_retention=7)
-    # THEN all five pass, each naming what it saw
+    # THEN all six pass, each naming what it saw
     assert [(c.name, c.passed) for c in checks if not c.passed] == []
-    assert len(checks) == 5
+    assert len(checks) == 6
     details = {c.name: c.detail for c in checks}
     assert (
         "retries 2, max age 180 s"
@@ -225,6 +241,19 @@ def test_aes256_encryption_fails_the_encryption_check(
     check = smoke.check_bucket_encryption(aws["s3"], stack)
     assert not check.passed
     assert check.detail.startswith("AES256")
+
+
+def test_a_bucket_policy_without_the_tls_deny_fails(
+    aws: dict[str, Any], stack: smoke.Deployment
+) -> None:
+    # GIVEN the TLS statement only covers the objects, not the bucket
+    statement = {**TLS_ONLY_POLICY["Statement"][0], "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+    policy = {**TLS_ONLY_POLICY, "Statement": [statement]}
+    aws["s3"].put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+    # WHEN checked THEN it fails; with the full statement it passes
+    assert not smoke.check_bucket_tls_only(aws["s3"], stack).passed
+    aws["s3"].put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(TLS_ONLY_POLICY))
+    assert smoke.check_bucket_tls_only(aws["s3"], stack).detail == "statement DenyInsecureTransport"
 
 
 def test_notification_to_another_target_fails(aws: dict[str, Any], stack: smoke.Deployment) -> None:
@@ -285,7 +314,7 @@ def test_a_crashing_check_is_reported_not_raised(aws: dict[str, Any]) -> None:
     nothing = smoke.Deployment(**dict.fromkeys(smoke.Deployment.__dataclass_fields__, "x-missing"))
     # WHEN the wiring checks run THEN every one fails, none raises
     checks = smoke.wiring_checks(aws, nothing)
-    assert len(checks) == 5
+    assert len(checks) == 6
     assert not any(check.passed for check in checks)
 
 

@@ -1,0 +1,46 @@
+"""The emulator process: moto server, with the project's fixes for moto quirks applied first.
+
+Run as ``python -m tooling.emulator_server -H 127.0.0.1 -p PORT`` (what
+:func:`tooling.emulator.moto_command` starts); the arguments are moto server's own.
+
+Quirk fixed here, and why it is fixed in the emulator rather than in the Terraform config:
+
+* **S3 bucket policies with conditions deny everything.** moto evaluates bucket policies on
+  object calls, but cannot evaluate the ``Bool`` operator and treats a statement whose
+  condition it does not understand as matching. The buckets' TLS-only statement
+  (``Deny s3:* when aws:SecureTransport is false``, required on every bucket) therefore becomes
+  an unconditional Deny, and every GetObject/PutObject answers 403 — even over TLS. moto does
+  not enforce IAM identity policies either, so the emulator skips bucket-policy evaluation
+  altogether; the policies are still stored and returned, so Terraform plans stay exact.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def patch_moto() -> None:
+    """Apply the fixes above to the moto modules of this process."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        # NEUTRAL = "the bucket policy neither allows nor denies": moto then applies its usual
+        # (permissive) defaults, as for a bucket without a policy.
+        del self, action, resource
+        return PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Patch moto, then run its server with ``argv`` (moto server's own options)."""
+    patch_moto()
+    from moto.server import main as moto_main
+
+    moto_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

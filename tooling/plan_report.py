@@ -418,7 +418,7 @@ def change_type(changes: list[ResourceChange]) -> str | None:
     return "mixed" if code_changes(changes) else "infra"
 
 
-def _destroy_section(destructive: list[ResourceChange]) -> list[str]:
+def _destroy_section(destructive: list[ResourceChange], limit: int) -> list[str]:
     """The warning and the list of destroys/replacements (shown first)."""
     protected = sum(1 for c in destructive if c.type in PROTECTED_TYPES)
     plural = "s" if len(destructive) != 1 else ""
@@ -429,17 +429,17 @@ def _destroy_section(destructive: list[ResourceChange]) -> list[str]:
         "Replacing a bucket, table, topic or key loses its data or identity.",
         "",
         "### ⚠️ Destroys and replacements",
-        *_capped([_describe(c) for c in destructive]),
+        *_capped([_describe(c) for c in destructive], limit),
         "",
     ]
 
 
-def _code_section(codes: list[CodeChange]) -> list[str]:
+def _code_section(codes: list[CodeChange], limit: int) -> list[str]:
     """Old → new artifact sha256 per function, as hex (what `sha256sum handler.zip` prints)."""
     rows = [
         f"| {_code(c.address)} | {_code(sha256_hex(c.old_hash))} | "
         f"{_code(sha256_hex(c.new_hash))} |"
-        for c in codes[:MAX_LISTED]
+        for c in codes[:limit]
     ]
     return [
         "### Function code",
@@ -450,21 +450,29 @@ def _code_section(codes: list[CodeChange]) -> list[str]:
     ]
 
 
-def _module_sections(others: list[ResourceChange], title: str) -> list[str]:
+def _module_sections(others: list[ResourceChange], title: str, limit: int) -> list[str]:
     """The remaining changes, one sub-heading per module (root module first)."""
     by_module: dict[str, list[ResourceChange]] = defaultdict(list)
     for change in others:
         by_module[change.module].append(change)
     out = [title]
-    for module in sorted(by_module):
+    modules = sorted(by_module)
+    for module in modules[:limit]:
         ordered = sorted(by_module[module], key=lambda c: c.address)
         label = _code(module) if module else "root module"
-        out += [f"#### {label}", *_capped([_describe(c) for c in ordered])]
+        out += [f"#### {label}", *_capped([_describe(c) for c in ordered], limit)]
+    if len(modules) > limit:
+        hidden = sum(len(by_module[m]) for m in modules[limit:])
+        out.append(
+            f"_… and {hidden} changes in {len(modules) - limit} more modules (full plan below)._"
+        )
     out.append("")
     return out
 
 
-def _head_sections(env: str, plan: dict[str, Any], changes: list[ResourceChange]) -> list[str]:
+def _head_sections(
+    env: str, plan: dict[str, Any], changes: list[ResourceChange], limit: int = MAX_LISTED
+) -> list[str]:
     """Everything between the marker and the `<details>` block."""
     summary = summarize(changes)
     version = plan.get("terraform_version", "?")
@@ -478,13 +486,14 @@ def _head_sections(env: str, plan: dict[str, Any], changes: list[ResourceChange]
 
     destructive = sorted((c for c in changes if c.is_destructive), key=lambda c: c.address)
     if destructive:
-        out += _destroy_section(destructive)
+        out += _destroy_section(destructive, limit)
     codes = code_changes(changes)
     if codes:
-        out += _code_section(codes)
+        out += _code_section(codes, limit)
     others = [c for c in changes if not c.is_destructive and c.kind not in {"no-op", "read"}]
     if others:
-        out += _module_sections(others, "### Other changes" if destructive else "### Changes")
+        title = "### Other changes" if destructive else "### Changes"
+        out += _module_sections(others, title, limit)
     return out
 
 
@@ -547,7 +556,12 @@ def render(
     changes = resource_changes(plan)
     redactor = build_redactor(plan, secret_patterns)
     # The marker stays outside masking: it is how the workflow finds the comment to update.
-    head = marker(env) + "\n" + redactor.mask("\n".join(_head_sections(env, plan, changes)))
+    # Fewer listed resources per section until the summary part leaves room for the plan text.
+    for limit in (MAX_LISTED, 20, 5, 1):
+        sections = "\n".join(_head_sections(env, plan, changes, limit))
+        if utf16_length(sections) < COMMENT_BUDGET // 2:
+            break
+    head = marker(env) + "\n" + redactor.mask(sections)
     footer = (
         "\n\n<sub>Rendered by `invoke plan-comment` from the saved plan's JSON; "
         "secret values are redacted.</sub>\n"

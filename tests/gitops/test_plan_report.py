@@ -259,6 +259,27 @@ def test_huge_plan_is_truncated_under_the_limit_with_head_and_tail() -> None:
     assert body.rstrip().endswith("</sub>")
 
 
+def test_thousands_of_changes_in_many_modules_still_fit() -> None:
+    # GIVEN the huge plan's 220 real topic changes, copied 10x and spread over 2,200 modules (a
+    # transformation of real Terraform output, to reach a size no fixture config would)
+    plan = load_fixture("huge")
+    creates = [c for c in plan["resource_changes"] if c["change"]["actions"] == ["create"]]
+    spread = []
+    for copy in range(10):
+        for index, change in enumerate(creates):
+            module = f"module.m{copy:02d}_{index:03d}"
+            spread.append({**change, "module_address": module, "address": f"{module}.x"})
+    plan = {**plan, "resource_changes": spread}
+    # WHEN rendered with the huge plan text
+    body = plan_report.render(plan, "prod", fixture_text("huge"))
+    # THEN it still fits, lists fewer modules with a count of the rest, and keeps the plan's tail
+    assert plan_report.utf16_length(body) < plan_report.GITHUB_COMMENT_LIMIT
+    assert "Plan: 2200 to add, 0 to change, 0 to destroy" in body
+    assert "more modules (full plan below)" in body
+    assert fences_balanced(body)
+    assert "Plan: 220 to add, 0 to change, 0 to destroy." in body
+
+
 def test_truncation_note_links_the_run_when_in_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the GitHub run variables
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")

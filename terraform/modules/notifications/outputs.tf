@@ -1,0 +1,19 @@
+output "results_topic_arn" {
+  description = "ARN of the topic that receives one message per processed object."
+  value       = aws_sns_topic.results.arn
+}
+
+output "failures_topic_arn" {
+  description = "ARN of the processor's on-failure destination topic."
+  value       = aws_sns_topic.failures.arn
+}
+
+output "failures_topic_name" {
+  description = "Name of the on-failure destination topic."
+  value       = aws_sns_topic.failures.name
+}
+
+output "alerts_topic_arn" {
+  description = "ARN of the topic that receives alarm and OK notifications."
+  value       = aws_sns_topic.alerts.arn
+}

@@ -1,0 +1,36 @@
+variable "topic_names" {
+  description = "Names of the three topics: results (processing results), failures (the processor's on-failure destination) and alerts (CloudWatch alarm and OK actions)."
+  type = object({
+    results  = string
+    failures = string
+    alerts   = string
+  })
+
+  validation {
+    condition = alltrue([
+      for name in values(var.topic_names) : can(regex("^[A-Za-z0-9_-]{1,256}$", name))
+    ])
+    error_message = "SNS topic names must be 1-256 characters of letters, digits, '_' and '-'."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the customer-managed KMS key that encrypts the topics."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "alert_email_addresses" {
+  description = "Email addresses subscribed to the alerts topic (each must confirm the subscription)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alert_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alert_email_addresses must contain valid email addresses."
+  }
+}

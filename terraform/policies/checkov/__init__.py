@@ -1,0 +1,1 @@
+"""Custom checkov checks of serverless-file-processor (loaded with --external-checks-dir)."""

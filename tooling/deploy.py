@@ -194,6 +194,7 @@ def plan(
     mirror_config: str | None = None,
 ) -> PlanOutcome:
     """init + plan -out + show -json/-no-color for ``env``; returns the summary."""
+    _preflight(env, mirror_config, need_zip=True)
     target = resolve_target(env, emulated=emulated)
     return _plan_target(target, destroy=destroy, mirror_config=mirror_config)
 
@@ -206,6 +207,7 @@ def apply(
     mirror_config: str | None = None,
 ) -> dict[str, Any]:
     """Apply the saved plan of ``env`` (refusing a missing or stale one); return the outputs."""
+    _preflight(env, mirror_config)
     target = resolve_target(env, emulated=emulated)
     check_saved_plan(target)
     enforce_plan_guard(target, allow_destroy)
@@ -223,7 +225,7 @@ def deploy(
     confirm: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:
     """build → plan → (protected env: confirm) → apply; return the outputs."""
-    name = config.resolve_env(env)  # fail on a typo before building anything
+    name = _preflight(env, mirror_config)  # fail on a typo or bad mirror before building
     built = packaging.build(build_settings)
     _say(built.describe())
     target = resolve_target(name, emulated=emulated)
@@ -258,6 +260,7 @@ def destroy(
                 "from Terraform in a reviewed change, not from a task"
             ),
         )
+    _preflight(name, mirror_config, need_zip=True)
     target = resolve_target(name, emulated=emulated)
     outcome = _plan_target(target, destroy=True, mirror_config=mirror_config)
     _say(outcome.describe())
@@ -272,6 +275,7 @@ def destroy(
 
 def output(env: str, *, emulated: bool = False, mirror_config: str | None = None) -> dict[str, Any]:
     """The env's Terraform outputs as ``{name: value}``."""
+    _preflight(env, mirror_config)
     target = resolve_target(env, emulated=emulated)
     return read_outputs(target, mirror_config=mirror_config)
 
@@ -457,6 +461,16 @@ def _apply_target(target: Target, *, mirror_config: str | None = None) -> dict[s
     target.plan_file.unlink(missing_ok=True)
     target.meta_file.unlink(missing_ok=True)
     return read_outputs(target, mirror_config=mirror_config)
+
+
+def _preflight(env: str, mirror_config: str | None, *, need_zip: bool = False) -> str:
+    """Cheap checks before anything slow starts (the emulator, a build, terraform init)."""
+    name = config.resolve_env(env)
+    config.terraform_binary()
+    config.provider_mirror(mirror_config)
+    if need_zip:
+        packaging.read_built_zip()
+    return name
 
 
 def _discard_plan(target: Target) -> None:

@@ -97,15 +97,21 @@ def repo(tmp_path, monkeypatch):
     # package attribute and never sys.modules: drop it so the stand-in above is what is found.
     monkeypatch.delattr(sys.modules["tooling"], "plan_guard", raising=False)
     # Local runs go through a stand-in for tooling.emulated with the same interface.
+    prepared: list[str] = []
+
+    def prepare_emulated_root(env: str) -> FakeEmulatedRoot:
+        prepared.append(env)
+        return FakeEmulatedRoot(
+            root_dir=tmp_path / "terraform" / "envs" / env,
+            variables={"extra": "emulated"},
+            environment={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+            work_dir=tmp_path / ".work" / (env if env == "local" else f"{env}-emulated"),
+        )
+
     fake_emulated = types.ModuleType("tooling.emulated")
-    fake_emulated.prepare_emulated_root = lambda env: FakeEmulatedRoot(
-        root_dir=tmp_path / "terraform" / "envs" / env,
-        variables={"extra": "emulated"},
-        environment={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
-        work_dir=tmp_path / ".work" / (env if env == "local" else f"{env}-emulated"),
-    )
+    fake_emulated.prepare_emulated_root = prepare_emulated_root
     monkeypatch.setitem(sys.modules, "tooling.emulated", fake_emulated)
-    return types.SimpleNamespace(path=tmp_path, guard_calls=guard_calls)
+    return types.SimpleNamespace(path=tmp_path, guard_calls=guard_calls, prepared=prepared)
 
 
 def test_plan_saves_plan_json_text_and_summary(repo):
@@ -356,3 +362,17 @@ class _NotATerminal:
 
 def _built():
     return types.SimpleNamespace(describe=lambda: "dist/handler.zip (unchanged)")
+
+
+def test_bad_mirror_or_missing_zip_fail_before_the_emulator_starts(repo, monkeypatch, tmp_path):
+    # GIVEN a mirror setting that names a missing dir
+    monkeypatch.setenv(config.MIRROR_ENV_VAR, str(tmp_path / "no-mirror"))
+    with pytest.raises(ToolingError, match=r"provider mirror .* does not exist"):
+        deploy.plan("local")
+    monkeypatch.delenv(config.MIRROR_ENV_VAR)
+    # AND a missing zip
+    (repo.path / "dist" / "handler.zip").unlink()
+    with pytest.raises(ToolingError, match="has not been built"):
+        deploy.plan("local")
+    # THEN the emulator was never prepared
+    assert repo.prepared == []

@@ -35,6 +35,12 @@ def paths_for(handler: Path, dist: Path) -> BuildPaths:
     )
 
 
+@pytest.fixture(autouse=True)
+def only_the_local_wheelhouse(monkeypatch):
+    # A machine-wide PIP_FIND_LINKS (this machine kind has one) must not add other wheels.
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+
+
 @pytest.fixture
 def project(tmp_path, wheelhouse, make_handler):
     handler = make_handler(tmp_path / "one", POWERTOOLS_ONLY)

@@ -40,7 +40,7 @@ metrics = Metrics(namespace=CONFIG.metrics_namespace, service=CONFIG.service_nam
 # would also import requests/sqlite3/psycopg patchers at cold start.
 tracer = Tracer(service=CONFIG.service_name, patch_modules=["botocore"])
 
-CLIENTS = build_clients()
+CLIENTS = build_clients(CONFIG.region)
 SERVICE = FileService(CONFIG, CLIENTS)
 IDEMPOTENCY_CONFIG = IdempotencyConfig(
     event_key_jmespath=IDEMPOTENCY_KEY_JMESPATH,
@@ -138,6 +138,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("S3 test event received; nothing to do")
         telemetry.record_received(metrics, "RecordsReceived", 0)
         return {"processed": 0, "rejected": 0, "duplicates": 0, "ignored": 1}
+    telemetry.record_received(metrics, "UnsupportedEvents", 1)
     raise UnsupportedEventError(
         "unsupported event: expected an S3 notification (Records[].eventSource == 'aws:s3') "
         "or an API Gateway REST proxy request (httpMethod, path)"

@@ -33,9 +33,9 @@ class Clients:
     dynamodb: Any
 
 
-def build_clients() -> Clients:
-    """Create the clients from one session (region and endpoint from the environment)."""
-    session = boto3.session.Session()
+def build_clients(region: str) -> Clients:
+    """Create the clients from one session (the endpoint comes from the environment)."""
+    session = boto3.session.Session(region_name=region)
     return Clients(
         s3=session.client("s3", config=CLIENT_CONFIG),
         sns=session.client("sns", config=CLIENT_CONFIG),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # arn:<partition>:sns:<region>:<account>:<topic>; moto and real AWS both use 12-digit accounts.
 _TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 
 DEFAULT_MAX_OBJECT_BYTES = 2 * 1024**3
@@ -39,6 +40,7 @@ class ConfigError(Exception):
 class Config:
     """Everything the handler reads from its environment."""
 
+    region: str
     bucket_name: str
     topic_arn: str
     idempotency_table: str
@@ -87,7 +89,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             f"environment variable MAX_SYNC_OBJECT_BYTES={max_sync} is larger than "
             f"MAX_OBJECT_BYTES={max_object}: the synchronous limit must not exceed the overall one"
         )
+    # Lambda sets both; botocore itself only reads AWS_DEFAULT_REGION.
+    region = env.get("AWS_REGION", "").strip() or env.get("AWS_DEFAULT_REGION", "").strip()
+    if not _REGION_RE.match(region):
+        raise ConfigError(
+            f"environment variable AWS_REGION={region!r} (or AWS_DEFAULT_REGION) is missing or "
+            "not a region name such as eu-west-1"
+        )
     return Config(
+        region=region,
         bucket_name=_required(env, "BUCKET_NAME", _BUCKET_RE, "an S3 bucket name"),
         topic_arn=_required(env, "TOPIC_ARN", _TOPIC_ARN_RE, "an SNS topic ARN"),
         idempotency_table=_required(env, "IDEMPOTENCY_TABLE", _TABLE_RE, "a DynamoDB table name"),

@@ -6,6 +6,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    idempotent_function,
+)
+
 from file_processor.errors import ClientProblem, Reason, classified
 from file_processor.events import ObjectRef
 from file_processor.processing import Analysis, analyze
@@ -129,11 +134,6 @@ class IdempotentPublisher:
     """
 
     def __init__(self, service: FileService, idempotency_config: IdempotencyConfig) -> None:
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-            idempotent_function,
-        )
-
         self.service = service
         self.idempotency_config = idempotency_config
         persistence = DynamoDBPersistenceLayer(

@@ -170,6 +170,7 @@ def test_config_names_the_bad_variable():
     bad_size = {**HANDLER_ENV, "MAX_OBJECT_BYTES": "lots"}
     inverted = {**HANDLER_ENV, "MAX_OBJECT_BYTES": "10", "MAX_SYNC_OBJECT_BYTES": "20"}
     bad_bucket = {**HANDLER_ENV, "BUCKET_NAME": "Not_A_Bucket"}
+    no_region = {name: value for name, value in HANDLER_ENV.items() if not name.endswith("REGION")}
 
     # WHEN / THEN each error names its variable
     with pytest.raises(ConfigError, match="TOPIC_ARN is missing"):
@@ -180,6 +181,8 @@ def test_config_names_the_bad_variable():
         load_config(inverted)
     with pytest.raises(ConfigError, match="BUCKET_NAME='Not_A_Bucket' is not an S3 bucket name"):
         load_config(bad_bucket)
+    with pytest.raises(ConfigError, match="AWS_REGION=''"):
+        load_config(no_region)
 
 
 def test_config_reads_limits_and_defaults():
@@ -190,6 +193,7 @@ def test_config_reads_limits_and_defaults():
     config = load_config(env)
 
     # THEN the defaults apply and the required values are kept
+    assert config.region == "us-east-1"
     assert config.bucket_name == HANDLER_ENV["BUCKET_NAME"]
     assert config.max_object_bytes == 2 * 1024**3
     assert config.max_sync_object_bytes == 64 * 1024**2

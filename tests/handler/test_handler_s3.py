@@ -240,3 +240,12 @@ def test_metrics_are_emitted_as_emf(app, aws, context, capsys):
     assert {"FilesProcessed", "BytesProcessed", "ProcessingDuration"} <= names
     assert blobs[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "SfpTest"
     assert next(blob["BytesProcessed"] for blob in blobs if "BytesProcessed" in blob) == [6.0]
+
+
+def test_unknown_event_shapes_fail_loudly(app, aws, context):
+    # GIVEN an event that is neither an S3 notification nor an API request
+    event = {"source": "aws.events", "detail-type": "Scheduled Event"}
+
+    # WHEN handled / THEN the error says what was expected (it reaches the on-failure destination)
+    with pytest.raises(app.UnsupportedEventError, match="expected an S3 notification"):
+        app.lambda_handler(event, context)

@@ -1,0 +1,33 @@
+project             = "sfp"
+environment         = "prod"
+region              = "us-east-1"
+allowed_account_ids = ["333333333333"] # placeholder: the prod account id
+repository          = "github.com/example-org/serverless-file-processor"
+
+log_retention_in_days = 731
+
+processor = {
+  memory_size          = 1024
+  timeout              = 600
+  reserved_concurrency = 50
+}
+
+api_function = {
+  memory_size          = 512
+  timeout              = 20
+  reserved_concurrency = 20
+}
+
+handler_settings = {
+  max_object_bytes      = 5368709120
+  max_sync_object_bytes = 104857600
+  log_level             = "INFO"
+}
+
+api_throttling = {
+  rate_limit  = 50
+  burst_limit = 100
+}
+
+api_logging_level         = "ERROR"
+manage_apigateway_account = true

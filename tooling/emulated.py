@@ -376,6 +376,27 @@ def copy_root(source: Path, target: Path) -> None:
     )
 
 
+def copy_work_tree(source_root: Path, target: Path) -> Path:
+    """Copy what a clone of the current work holds (git-tracked + untracked, not ignored).
+
+    The integration tests and the deploy benchmark run in such a copy, so that they start from
+    scratch (no ``.work/``, ``dist/`` or ``.emulator/``) and never touch the developer's own.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=source_root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = source_root / relative
+        if source.is_file():  # a tracked file deleted in the work tree is simply absent
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+    return target
+
+
 def provider_aliases(root: Path) -> list[str | None]:
     """The aliases of the ``aws`` provider blocks in ``root`` (None = the default provider).
 

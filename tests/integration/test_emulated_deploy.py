@@ -1,0 +1,124 @@
+"""End to end on the embedded emulator: build, deploy local and prod, canary, re-plan, restart.
+
+Marked ``integration``: each run deploys the real modules with the real AWS provider to moto
+(a few minutes). The order of the tests matters for the last one (it restarts the emulator).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tooling import emulator
+
+if TYPE_CHECKING:
+    from .conftest import Checkout, Pipelines
+
+pytestmark = pytest.mark.integration
+
+LOCAL_DEPLOY = "deploy --env=local"
+PROD_DEPLOY = "deploy --env=prod --emulated --yes"
+
+
+def _step(pipelines: Pipelines, name: str) -> Any:
+    step = pipelines.steps.get(name)
+    assert step is not None, f"`invoke {name}` did not run: an earlier step failed\n" + "\n".join(
+        s.describe() for s in pipelines.steps.values() if s.returncode != 0
+    )
+    return step
+
+
+def _changes(plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(address, actions) of every resource the plan would change."""
+    return [
+        (change["address"], change["change"]["actions"])
+        for change in plan.get("resource_changes", [])
+        if set(change["change"]["actions"]) - {"no-op", "read"}
+    ]
+
+
+def test_build_and_deploy_local_from_a_fresh_checkout(
+    pipelines: Pipelines, checkout: Checkout
+) -> None:
+    # GIVEN a fresh checkout and an emulator on a free port
+    # WHEN `invoke build` and `invoke deploy --env=local` run
+    build = _step(pipelines, "build")
+    deploy = _step(pipelines, LOCAL_DEPLOY)
+    # THEN both succeed, the zip exists, and the outputs every env exports are printed
+    assert build.returncode == 0, build.describe()
+    assert deploy.returncode == 0, deploy.describe()
+    assert (checkout.root / "dist" / "handler.zip").is_file()
+    for output in ("uploads_bucket_name", "results_topic_arn", "api_url", "kms_key_arn"):
+        assert f"\n{output} " in deploy.output, deploy.describe()
+    # AND the state lives in the checkout's own work dir, tagged with the emulator instance
+    work = checkout.root / ".work" / "local"
+    assert (work / "terraform.tfstate").is_file()
+    marker = (work / emulator.STATE_MARKER_NAME).read_text().strip()
+    assert marker == emulator.instance_id(checkout.emulators["local"])
+
+
+def test_canary_passes_on_the_local_stack(pipelines: Pipelines) -> None:
+    # WHEN the canary runs against the deployed local env
+    smoke = _step(pipelines, "smoke --env=local")
+    # THEN every check passes: results, duplicate, /process and wiring
+    assert smoke.returncode == 0, smoke.describe()
+    assert " FAIL " not in smoke.output, smoke.describe()
+    for check in (
+        "duplicate delivery publishes nothing new",
+        "POST /process answers the same facts",
+        "processor async config: 2 retries, 180 s, on-failure topic",
+        "error-rate alarm",
+    ):
+        assert check in smoke.output, smoke.describe()
+
+
+def test_local_replans_with_no_changes(pipelines: Pipelines, checkout: Checkout) -> None:
+    # WHEN the local env is planned again after the deploy (and the canary's traffic)
+    plan = _step(pipelines, "plan --env=local")
+    # THEN Terraform sees no change at all
+    assert plan.returncode == 0, plan.describe()
+    assert _changes(checkout.plan_json("local")) == [], plan.describe()
+
+
+def test_prod_applies_to_the_emulator_and_replans_clean(
+    pipelines: Pipelines, checkout: Checkout
+) -> None:
+    # GIVEN the real prod root (S3 backend, prod values), through the generated override
+    deploy = _step(pipelines, PROD_DEPLOY)
+    assert deploy.returncode == 0, deploy.describe()
+    # WHEN it is planned again
+    plan = _step(pipelines, "plan --env=prod --emulated")
+    assert plan.returncode == 0, plan.describe()
+    # THEN there is nothing to change, and its state stayed apart from a real prod's
+    assert _changes(checkout.plan_json("prod-emulated")) == [], plan.describe()
+    assert (checkout.root / ".work" / "prod-emulated" / "terraform.tfstate").is_file()
+    assert not (checkout.root / ".work" / "prod" / "terraform.tfstate").exists()
+
+
+def test_local_invoke_runs_a_sample_event(pipelines: Pipelines, checkout: Checkout) -> None:
+    # GIVEN the deployed local env
+    assert _step(pipelines, LOCAL_DEPLOY).returncode == 0
+    # WHEN the awkward-key sample event is run through the handler in-process
+    run = checkout.invoke("local", "local", "--event", "handler/events/s3-put-awkward-key.json")
+    # THEN the handler processed it and exactly one result was published
+    assert run.returncode == 0, run.describe()
+    assert '"processed": 1' in run.output, run.describe()
+    assert "published to the results topic: 1 message(s)" in run.output, run.describe()
+
+
+def test_a_restarted_emulator_resets_the_local_state(
+    pipelines: Pipelines, checkout: Checkout
+) -> None:
+    # GIVEN the deployed local env (its state lists every resource)
+    assert _step(pipelines, LOCAL_DEPLOY).returncode == 0
+    # WHEN the emulator restarts (its memory is empty) and the env is planned
+    local = checkout.emulators["local"]
+    emulator.stop(local)
+    emulator.start(local)
+    plan = checkout.invoke("local", "plan", "--env=local")
+    # THEN the stale state was dropped: a clean plan to create everything, not refresh errors
+    assert plan.returncode == 0, plan.describe()
+    changes = _changes(checkout.plan_json("local"))
+    assert changes, plan.describe()
+    assert {tuple(actions) for _, actions in changes} == {("create",)}, plan.describe()

@@ -1,0 +1,146 @@
+"""The env roots keep the contract the tooling codes against (parsed offline with python-hcl2)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
+ENVS_DIR = TERRAFORM / "envs"
+ENVS = ("local", "dev", "staging", "prod")
+REAL_ENVS = ("dev", "staging", "prod")
+OUTPUTS = [
+    "region",
+    "uploads_bucket_name",
+    "results_topic_arn",
+    "failure_topic_arn",
+    "alerts_topic_arn",
+    "idempotency_table_name",
+    "processor_function_name",
+    "api_function_name",
+    "api_url",
+    "processor_log_group_name",
+    "kms_key_arn",
+    "error_rate_alarm_name",
+]
+# Resource/data type prefix -> provider endpoint key that serves it.
+SERVICE_OF_PREFIX = {
+    "aws_api_gateway_": "apigateway",
+    "aws_cloudwatch_log_": "logs",
+    "aws_cloudwatch_": "cloudwatch",
+    "aws_dynamodb_": "dynamodb",
+    "aws_iam_": "iam",
+    "aws_kms_": "kms",
+    "aws_lambda_": "lambda",
+    "aws_s3_": "s3",
+    "aws_sns_": "sns",
+    "aws_caller_identity": "sts",
+}
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Parse one HCL file."""
+    with path.open(encoding="utf-8") as handle:
+        return hcl2.load(handle)
+
+
+def one(value: Any) -> Any:
+    """Unwrap python-hcl2's single-element lists."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_env_root_uses_the_shared_root_files(env):
+    # GIVEN an env root
+    root = ENVS_DIR / env
+    # WHEN its module calls, variables, outputs and versions are resolved
+    resolved = {
+        name: (root / name).resolve()
+        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
+    }
+    # THEN they are the one shared copy, so envs can differ only in values
+    assert resolved == {name: (ENVS_DIR / "_shared" / name).resolve() for name in resolved}
+    assert (root / "terraform.tfvars").is_file()
+    assert (root / ".terraform.lock.hcl").is_file()
+
+
+def test_env_roots_export_exactly_the_contract_outputs():
+    # GIVEN the shared outputs file WHEN its outputs are listed
+    names = [next(iter(block)) for block in load(ENVS_DIR / "_shared" / "outputs.tf")["output"]]
+    # THEN they are exactly the twelve outputs the tooling reads
+    assert names == OUTPUTS
+
+
+def test_env_roots_pin_terraform_and_the_provider():
+    # GIVEN the shared versions file
+    terraform = one(load(ENVS_DIR / "_shared" / "versions.tf")["terraform"])
+    # WHEN the constraints are read
+    aws = one(one(terraform["required_providers"])["aws"])
+    # THEN Terraform >= 1.11 and hashicorp/aws ~> 5.100 are required
+    assert one(terraform["required_version"]) == ">= 1.11"
+    assert (aws["source"], aws["version"]) == ("hashicorp/aws", "~> 5.100")
+
+
+@pytest.mark.parametrize("env", REAL_ENVS)
+def test_real_envs_use_a_partial_locked_encrypted_s3_backend(env):
+    # GIVEN a real env root WHEN its backend block is read
+    backend = one(one(load(ENVS_DIR / env / "backend.tf")["terraform"])["backend"])
+    # THEN it is S3 with native locking and encryption, and no shared bucket/key in the file
+    assert list(backend) == ["s3"]
+    assert {key: one(value) for key, value in backend["s3"].items()} == {
+        "use_lockfile": True,
+        "encrypt": True,
+    }
+
+
+@pytest.mark.parametrize("env", REAL_ENVS)
+def test_real_envs_pin_allowed_account_ids(env):
+    # GIVEN a real env's provider WHEN read THEN the account allow-list comes from tfvars
+    provider = one(load(ENVS_DIR / env / "providers.tf")["provider"])["aws"]
+    assert one(provider["allowed_account_ids"]) == "${var.allowed_account_ids}"
+    assert re.fullmatch(
+        r"\d{12}", one(load(ENVS_DIR / env / "terraform.tfvars")["allowed_account_ids"])
+    )
+
+
+def test_prod_runs_in_us_east_1():
+    # GIVEN prod's values WHEN the region is read THEN it is us-east-1
+    assert one(load(ENVS_DIR / "prod" / "terraform.tfvars")["region"]) == "us-east-1"
+
+
+def test_local_env_keeps_state_under_the_work_dir():
+    # GIVEN the local backend WHEN read THEN the state lives in the git-ignored .work/local
+    backend = one(one(load(ENVS_DIR / "local" / "backend.tf")["terraform"])["backend"])
+    assert one(backend["local"]["path"]) == "../../../.work/local/terraform.tfstate"
+
+
+def test_local_provider_points_every_used_service_at_the_emulator():
+    # GIVEN every AWS resource and data type the modules use
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in TERRAFORM.glob("modules/*/*.tf")
+    )
+    types = set(re.findall(r'^(?:resource|data) "(aws_[a-z0-9_]+)"', source, flags=re.MULTILINE))
+    types -= {"aws_region", "aws_partition"}  # answered by the provider itself
+    needed = {
+        next(service for prefix, service in SERVICE_OF_PREFIX.items() if type_.startswith(prefix))
+        for type_ in types
+    }
+    # WHEN the local provider's endpoints are read
+    provider = one(load(ENVS_DIR / "local" / "providers.tf")["provider"])["aws"]
+    endpoints = {key: one(value) for key, value in one(provider["endpoints"]).items()}
+    # THEN each of those services goes to var.emulator_endpoint, with the emulator settings
+    assert needed <= set(endpoints)
+    assert set(endpoints.values()) == {"${var.emulator_endpoint}"}
+    for flag in (
+        "skip_credentials_validation",
+        "skip_requesting_account_id",
+        "skip_metadata_api_check",
+        "s3_use_path_style",
+    ):
+        assert one(provider[flag]) is True

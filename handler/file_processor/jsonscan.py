@@ -38,21 +38,26 @@ class JsonScanner:
     string_is_key: bool = False
     records: int = 0  # elements of a top-level array, else 1 for a complete document
     top_is_array: bool = False
+    offset: int = 0  # characters fed so far (error offsets are absolute, not per chunk)
+    _base: int = 0  # absolute offset of the buffer being scanned
 
     def feed(self, text: str) -> None:
         """Scan the next piece of the document; raises JsonSyntaxError at the first error."""
-        self._scan(self.carry + text if self.carry else text, final=False)
+        base = self.offset - len(self.carry)
+        self.offset += len(text)
+        self._scan(self.carry + text if self.carry else text, base=base, final=False)
 
     def finish(self) -> int:
         """Check the document is complete; return its record count."""
         if self.carry or self.in_string:
-            self._scan(self.carry, final=True)
+            self._scan(self.carry, base=self.offset - len(self.carry), final=True)
         if self.in_string or self.expect != _END:
             raise JsonSyntaxError("the document ends early")
         return self.records
 
-    def _scan(self, buf: str, *, final: bool) -> None:
+    def _scan(self, buf: str, *, base: int, final: bool) -> None:
         self.carry = ""
+        self._base = base
         pos, end = 0, len(buf)
         while pos < end:
             if self.in_string:
@@ -66,7 +71,7 @@ class JsonScanner:
             char = buf[pos]
             if char == '"':
                 if self.expect not in (_VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE):
-                    raise JsonSyntaxError(f"unexpected string at offset {pos}")
+                    raise JsonSyntaxError(f"unexpected string at offset {self._base + pos}")
                 self.string_is_key = self.expect in (_KEY, _KEY_OR_CLOSE)
                 self.in_string = True
                 pos += 1
@@ -84,12 +89,12 @@ class JsonScanner:
                 pos += 1
             elif char == ":":
                 if self.expect != _COLON:
-                    raise JsonSyntaxError(f"unexpected ':' at offset {pos}")
+                    raise JsonSyntaxError(f"unexpected ':' at offset {self._base + pos}")
                 self.expect = _VALUE
                 pos += 1
             elif char == ",":
                 if self.expect != _COMMA_OR_CLOSE or not self.stack:
-                    raise JsonSyntaxError(f"unexpected ',' at offset {pos}")
+                    raise JsonSyntaxError(f"unexpected ',' at offset {self._base + pos}")
                 self.expect = _KEY if self.stack[-1] == "{" else _VALUE
                 pos += 1
             else:
@@ -119,7 +124,7 @@ class JsonScanner:
             return len(buf)
         if body_end == len(buf) and not final:
             return len(buf)
-        raise JsonSyntaxError(f"bad string content near offset {body_end}")
+        raise JsonSyntaxError(f"bad string content near offset {self._base + body_end}")
 
     def _scalar(self, buf: str, pos: int, *, final: bool) -> int | None:
         """Scan a number or literal at ``pos``; None when it may continue in the next chunk."""
@@ -131,18 +136,18 @@ class JsonScanner:
                 return pos + len(literal)
             if not final and literal.startswith(buf[pos:]):
                 return None
-            raise JsonSyntaxError(f"bad literal at offset {pos}")
+            raise JsonSyntaxError(f"bad literal at offset {self._base + pos}")
         run_end = _NUMBER_CHARS.match(buf, pos).end()  # type: ignore[union-attr]  # matches empty
         if run_end == len(buf) and not final:
             return None
         if run_end == pos or not _NUMBER.fullmatch(buf, pos, run_end):
-            raise JsonSyntaxError(f"unexpected character at offset {pos}")
+            raise JsonSyntaxError(f"unexpected character at offset {self._base + pos}")
         self._value_done()
         return run_end
 
     def _expect_value(self, pos: int) -> None:
         if self.expect not in (_VALUE, _VALUE_OR_CLOSE):
-            raise JsonSyntaxError(f"unexpected value at offset {pos}")
+            raise JsonSyntaxError(f"unexpected value at offset {self._base + pos}")
 
     def _close(self, char: str, pos: int) -> None:
         opener = "{" if char == "}" else "["
@@ -156,7 +161,7 @@ class JsonScanner:
                 _COMMA_OR_CLOSE,
             )
         ):
-            raise JsonSyntaxError(f"unexpected {char!r} at offset {pos}")
+            raise JsonSyntaxError(f"unexpected {char!r} at offset {self._base + pos}")
         self.stack.pop()
         self._value_done()
 

@@ -112,16 +112,34 @@ def _columns(header: list[str]) -> list[str]:
 
 
 def json_facts(chunks: Iterable[bytes]) -> Facts:
-    """One JSON document: validity and record count (array elements, else 1)."""
+    """One JSON document: validity and record count (array elements, else 1).
+
+    Invalid UTF-8 is reported in preference to a syntax error, so the verdict does not depend
+    on where the chunks happen to be cut.
+    """
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     scanner = JsonScanner()
+    syntax_error: JsonSyntaxError | None = None
+    records: int | None = None
     try:
         for chunk in chunks:
-            scanner.feed(decoder.decode(chunk))
-        scanner.feed(decoder.decode(b"", final=True))
-        records = scanner.finish()
-    except (UnicodeDecodeError, JsonSyntaxError) as error:
-        return {"valid": False, "error": str(error)[:200], "record_count": None}
+            text = decoder.decode(chunk)
+            if syntax_error is None:
+                try:
+                    scanner.feed(text)
+                except JsonSyntaxError as error:
+                    syntax_error = error  # keep decoding: UTF-8 validity still decides the verdict
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return {"valid": False, "error": "not valid UTF-8", "record_count": None}
+    if syntax_error is None:
+        try:
+            scanner.feed(tail)
+            records = scanner.finish()
+        except JsonSyntaxError as error:
+            syntax_error = error
+    if syntax_error is not None:
+        return {"valid": False, "error": str(syntax_error)[:200], "record_count": None}
     return {"valid": True, "record_count": records}
 
 

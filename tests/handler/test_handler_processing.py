@@ -18,6 +18,8 @@ from file_processor.config import ConfigError, load_config
 from file_processor.jsonscan import JsonScanner, JsonSyntaxError
 from file_processor.processing import analyze, csv_facts, json_facts, ndjson_facts, text_facts
 
+# Characters that make up JSON tokens, so random strings are often almost-JSON.
+JSONISH = '[]{}:,"\\ab0123-.eEtruefalsnl \n'
 json_values = st.recursive(
     st.none()
     | st.booleans()
@@ -63,9 +65,7 @@ def test_json_scanner_accepts_what_json_dumps_writes(value, indent, cuts):
     assert facts == {"valid": True, "record_count": expected}
 
 
-@given(
-    text=st.text(alphabet='[]{}:,"\\ab0123-.eEtruefalsnl \n', max_size=40), cut=st.integers(0, 40)
-)
+@given(text=st.text(alphabet=JSONISH, max_size=40), cut=st.integers(0, 40))
 def test_json_scanner_agrees_with_json_loads(text, cut):
     # GIVEN arbitrary JSON-ish text
     try:
@@ -79,6 +79,18 @@ def test_json_scanner_agrees_with_json_loads(text, cut):
 
     # THEN the verdict is json.loads's
     assert facts["valid"] is valid
+
+
+@given(
+    data=st.lists(st.sampled_from([*JSONISH.encode(), 0xC3, 0xA9, 0xFF, 0x0C]), max_size=30).map(
+        bytes
+    ),
+    cuts=st.lists(st.integers(0, 30), max_size=4),
+)
+def test_json_verdict_and_message_do_not_depend_on_chunking(data, cuts):
+    # GIVEN JSON-ish bytes, possibly with invalid UTF-8, cut anywhere
+    # WHEN scanned whole and in pieces / THEN the facts, error message included, are identical
+    assert json_facts(split(data, cuts)) == json_facts([data])
 
 
 def test_json_scanner_rejects_trailing_content_and_deep_nesting():

@@ -58,6 +58,11 @@ DEFAULT_SECRET_PATTERNS: tuple[str, ...] = (
     "*credential*",
 )
 
+# Attribute names that match a pattern above but hold settings, not secrets (AWS provider).
+NOT_SECRET_NAMES: frozenset[str] = frozenset(
+    {"api_key_source", "api_key_version", "api_key_required", "token_validity_units"}
+)
+
 # Attributes that carry the deployed code of a Lambda function; a change that touches only these
 # (plus what the provider recomputes from them) is a "code-only" change.
 CODE_ATTRIBUTES: frozenset[str] = frozenset(
@@ -254,7 +259,10 @@ def _named_leaves(value: Any, patterns: tuple[str, ...], *, hit: bool = False) -
     """Leaves under any key (attribute or map key) whose name matches a secret pattern."""
     if isinstance(value, dict):
         for key, item in value.items():
-            matched = hit or any(fnmatch.fnmatch(str(key).lower(), p) for p in patterns)
+            name = str(key).lower()
+            matched = hit or (
+                any(fnmatch.fnmatch(name, p) for p in patterns) and name not in NOT_SECRET_NAMES
+            )
             yield from _named_leaves(item, patterns, hit=matched)
     elif isinstance(value, list):
         for item in value:

@@ -41,7 +41,9 @@ def test_protected_findings_keep_only_protected_types() -> None:
     assert [f.address for f in replace] == ["module.storage.aws_s3_bucket.uploads"]
 
 
-@pytest.mark.parametrize("scenario", ["no_changes", "code_only", "sensitive", "huge"])
+@pytest.mark.parametrize(
+    "scenario", ["no_changes", "code_only", "sensitive", "huge", "local_code_only"]
+)
 def test_non_destructive_plans_pass_in_prod(scenario: str) -> None:
     # GIVEN a plan without destroys/replacements
     # WHEN the guard runs for prod without an override

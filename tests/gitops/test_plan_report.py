@@ -307,3 +307,34 @@ def test_fence_outgrows_backticks_in_the_plan_text() -> None:
     # THEN a longer fence wraps it, so the block cannot close early
     assert "`````text" in body
     assert fences_balanced(body)
+
+
+def test_real_product_code_only_plan_lists_both_functions() -> None:
+    # GIVEN a plan of the real local env root after a handler-only change (generate_local.sh)
+    plan = load_fixture("local_code_only")
+    text = fixture_text("local_code_only")
+    assert terraform_plan_line(text) == (0, 2, 0)
+    # WHEN rendered
+    body = plan_report.render(plan, "local", text)
+    # THEN it is "code only", and both functions built from the one zip show the same old → new
+    assert "**Change type: code only**" in body
+    rows = [line for line in body.splitlines() if line.startswith("| `module.compute.")]
+    assert len(rows) == 2
+    hashes = {tuple(cell.strip(" `") for cell in row.split("|")[2:4]) for row in rows}
+    ((old, new),) = hashes
+    assert old != new
+    assert re.fullmatch(r"[0-9a-f]{64}", old)
+    assert re.fullmatch(r"[0-9a-f]{64}", new)
+
+
+def test_real_product_env_values_do_not_shred_resource_names() -> None:
+    # GIVEN the real local plan, whose functions carry env values such as the service name
+    plan = load_fixture("local_code_only")
+    redactor = plan_report.build_redactor(plan)
+    assert "file-processor" in redactor.whole_values
+    # WHEN rendered / THEN names that merely contain such a value stay readable
+    body = plan_report.render(plan, "local", fixture_text("local_code_only"))
+    assert '"sfp-processor-use1-local"' in body
+    assert '"sfp-api-use1-local"' in body
+    # AND settings whose names only look secret (api_key_source) are not treated as secrets
+    assert redactor.secrets == set()

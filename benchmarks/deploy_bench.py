@@ -38,22 +38,56 @@ SLOW_RESOURCE_SECONDS = 5
 CREATED = re.compile(r"^(?P<address>\S+): Creation complete after (?P<time>(?:\d+m)?\d+s)", re.M)
 
 
-def run_invoke(checkout: Path, env: dict[str, str], *args: str) -> tuple[float, str]:
-    """Run ``python -m invoke ARGS`` in the checkout; return (seconds, output); raise on failure."""
+# Lines the tooling and Terraform print at each phase boundary, in order.
+PHASE_MARKERS: tuple[tuple[str, str], ...] = (
+    ("build + emulator + invoke start", "» terraform init"),
+    ("terraform init", "» terraform plan"),
+    ("terraform plan + show -json + show -no-color", "plan for "),
+    ("terraform apply", "Apply complete!"),
+    ("terraform output", ""),
+)
+
+
+def run_invoke(
+    checkout: Path, env: dict[str, str], *args: str
+) -> tuple[float, str, list[tuple[float, str]]]:
+    """Run ``python -m invoke ARGS`` in the checkout; return (seconds, output, timed lines).
+
+    Output is read line by line as it is produced, so each line carries the time it appeared.
+    """
     started = time.monotonic()
-    completed = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "invoke", *args],
         cwd=checkout,
-        env=env,
-        capture_output=True,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        check=False,
     )
+    assert process.stdout is not None
+    lines = [(time.monotonic() - started, line.rstrip("\n")) for line in process.stdout]
+    returncode = process.wait()
     seconds = time.monotonic() - started
-    output = completed.stdout + completed.stderr
-    if completed.returncode != 0:
-        raise SystemExit(f"`invoke {' '.join(args)}` failed ({completed.returncode}):\n{output}")
-    return seconds, output
+    output = "\n".join(line for _, line in lines)
+    if returncode != 0:
+        raise SystemExit(f"`invoke {' '.join(args)}` failed ({returncode}):\n{output}")
+    return seconds, output, lines
+
+
+def phases(lines: list[tuple[float, str]], total: float) -> list[tuple[str, float]]:
+    """Seconds per phase, cut at the first line starting with each phase's end marker."""
+    result: list[tuple[str, float]] = []
+    start = 0.0
+    for name, marker in PHASE_MARKERS:
+        if not marker:
+            result.append((name, total - start))
+            break
+        end = next((t for t, line in lines if t >= start and line.startswith(marker)), None)
+        if end is None:
+            continue  # e.g. a no-op plan has no apply
+        result.append((name, end - start))
+        start = end
+    return result
 
 
 def slow_resources(output: str) -> list[tuple[str, int]]:
@@ -81,10 +115,10 @@ def main() -> None:
             emulator.DIR_ENV_VAR: str(chosen.state_dir),
         }
         try:
-            deploy_seconds, deploy_output = run_invoke(
+            deploy_seconds, deploy_output, deploy_lines = run_invoke(
                 checkout, env, "build", "deploy", "--env=local"
             )
-            plan_seconds, _ = run_invoke(checkout, env, "plan", "--env=local")
+            plan_seconds, _, plan_lines = run_invoke(checkout, env, "plan", "--env=local")
         finally:
             emulator.stop(chosen)
         plan = json.loads((checkout / ".work" / "local" / "tfplan.json").read_text())
@@ -99,6 +133,10 @@ def main() -> None:
     print(f"build deploy --env=local (from scratch): {deploy_seconds:6.1f} s  (target ≤ 60 s)")
     print(f"plan --env=local (no-op):                {plan_seconds:6.1f} s  (target ≤ 15 s)")
     print(f"re-plan changes: {len(changes)} {changes if changes else ''}")
+    deploy_phases = phases(deploy_lines, deploy_seconds)
+    plan_phases = phases(plan_lines, plan_seconds)
+    for title, split in (("deploy", deploy_phases), ("no-op plan", plan_phases)):
+        print(f"{title} phases: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in split))
     for address, seconds in slow:
         print(f"  slow create: {address}  {seconds} s")
     print(
@@ -110,6 +148,8 @@ def main() -> None:
                 "plan_target_met": plan_seconds <= PLAN_TARGET_SECONDS,
                 "replan_changes": len(changes),
                 "slow_creates": dict(slow),
+                "deploy_phases": {name: round(secs, 1) for name, secs in deploy_phases},
+                "plan_phases": {name: round(secs, 1) for name, secs in plan_phases},
             }
         )
     )

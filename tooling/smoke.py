@@ -555,7 +555,11 @@ def behaviour_checks(
             )
         checks.append(_duplicate_check(driver, events[uploaded[0].key], q, quiet_wait))
         checks.append(_process_check(driver, uploaded[1], deployment.uploads_bucket_name, schema))
-        checks.append(_unexpected_check(q, len(envelopes) - len(by_key)))
+        # Extras arriving later are caught by the duplicate check's quiet period.
+        doubles = len(envelopes) - len(by_key)
+        checks.append(
+            Check("exactly one result per object", doubles == 0, f"{doubles} extra message(s)")
+        )
     _cleanup(clients["s3"], deployment.uploads_bucket_name, uploaded)
     return checks
 
@@ -588,11 +592,6 @@ def _process_check(
     return Check(
         name, not problems, "; ".join(problems) or f"HTTP 200, sha256 {uploaded.probe.sha256[:12]}…"
     )
-
-
-def _unexpected_check(queue: ResultsQueue, doubles: int) -> Check:
-    del queue  # late extras are caught by the duplicate check's quiet period
-    return Check("exactly one result per object", doubles == 0, f"{doubles} extra message(s)")
 
 
 def _upload(s3: Any, bucket: str, prefix: str, probe: Probe) -> Uploaded:

@@ -383,7 +383,7 @@ def plan_inputs(target: Target) -> dict[str, str]:
     return {
         "target": _digest(
             json.dumps(
-                [target.env, target.emulated, str(target.root_dir), target.variables],
+                [target.env, target.emulated, _repo_relative(target.root_dir), target.variables],
                 sort_keys=True,
             ).encode()
         ),
@@ -476,6 +476,15 @@ def _preflight(env: str, mirror_config: str | None, *, need_zip: bool = False) -
 def _discard_plan(target: Target) -> None:
     for path in (target.plan_file, target.meta_file, target.plan_json, target.plan_text):
         path.unlink(missing_ok=True)
+
+
+def _repo_relative(path: Path) -> str:
+    """``path`` relative to the repo root when inside it: a plan saved by one CI job stays valid
+    in the job that applies it, even if that job's checkout lives at another absolute path."""
+    try:
+        return path.resolve().relative_to(config.REPO_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
 
 
 def _digest(data: bytes) -> str:

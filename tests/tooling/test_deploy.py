@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 import sys
 import types
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ def repo(tmp_path, monkeypatch):
     dist = tmp_path / "dist"
     dist.mkdir()
     (dist / "handler.zip").write_bytes(b"zip v1")
+    monkeypatch.setattr(config, "REPO_ROOT", tmp_path)
     monkeypatch.setattr(config, "ENVS_DIR", tmp_path / "terraform" / "envs")
     monkeypatch.setattr(config, "MODULES_DIR", tmp_path / "terraform" / "modules")
     monkeypatch.setattr(config, "WORK_DIR", tmp_path / ".work")
@@ -376,3 +378,19 @@ def test_bad_mirror_or_missing_zip_fail_before_the_emulator_starts(repo, monkeyp
         deploy.plan("local")
     # THEN the emulator was never prepared
     assert repo.prepared == []
+
+
+def test_saved_plan_survives_a_move_of_the_checkout(repo, monkeypatch, tmp_path):
+    # GIVEN a plan saved in one checkout (as a CI plan job does)
+    deploy.plan("dev")
+    # WHEN the same files are applied from a checkout at another absolute path (the apply job)
+    moved = tmp_path.parent / (tmp_path.name + "-moved")
+    shutil.copytree(tmp_path, moved, symlinks=True, ignore=shutil.ignore_patterns(".terraform"))
+    monkeypatch.setattr(config, "REPO_ROOT", moved)
+    monkeypatch.setattr(config, "ENVS_DIR", moved / "terraform" / "envs")
+    monkeypatch.setattr(config, "MODULES_DIR", moved / "terraform" / "modules")
+    monkeypatch.setattr(config, "WORK_DIR", moved / ".work")
+    monkeypatch.setattr(config, "ZIP_PATH", moved / "dist" / "handler.zip")
+    # THEN the plan is not stale and applies (init runs first: the data dir did not travel)
+    outputs = deploy.apply("dev")
+    assert outputs["package_hash"] == ZIP_V1_HASH

@@ -106,7 +106,7 @@ def rss(big_mib: int, small_mib: int, runs: int) -> dict[str, float]:
         "small_mib": small_mib,
         "big_peak_mb": big * 1024 / 1e6,
         "small_peak_mb": small * 1024 / 1e6,
-        "delta_mb": (big - small) * 1024 / 1e6,
+        "delta_mb": round((big - small) * 1024 / 1e6, 1) + 0.0,  # never "-0.0"
     }
 
 
@@ -187,8 +187,9 @@ def main() -> None:
         "throughput_ratio": round(tp["ratio"], 3),
         "core_mb_s": round(tp["core_mb_s"], 1),
         "bare_mb_s": round(tp["bare_mb_s"], 1),
-        "rss_delta_mb": round(memory["delta_mb"], 1) + 0.0,  # no "-0.0"
-        "rss_1gib_peak_mb": round(memory["big_peak_mb"], 1),
+        "rss_delta_mb": memory["delta_mb"],
+        "rss_big_stream_mib": memory["big_mib"],
+        "rss_big_peak_mb": round(memory["big_peak_mb"], 1),
         "cold_import_ratio": round(cold["ratio"], 3),
         "cold_import_app_ms": round(cold["app_ms"], 1),
         "cold_import_boto3_ms": round(cold["boto3_ms"], 1),

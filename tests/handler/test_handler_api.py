@@ -99,6 +99,16 @@ def test_bad_requests_get_400_with_a_reason(
     assert message_part in answer["message"]
 
 
+def test_body_near_the_6_mb_payload_limit_is_a_clean_400(app, aws, context):
+    # GIVEN a request body just under Lambda's 6 MB synchronous payload limit
+    body = json.dumps({"key": "k" * 5_900_000})
+
+    # WHEN it is sent / THEN it is refused for its key length, as a proxy response
+    status, answer, _ = call(app, context, api_event(body))
+    assert status == 400
+    assert "5900000 bytes long" in answer["message"]
+
+
 def test_missing_object_is_404(app, aws, context):
     # GIVEN an empty bucket / WHEN a key is requested
     status, answer, _ = call(app, context, api_event('{"key": "nothing-here.txt"}'))

@@ -322,6 +322,14 @@ def emulated_work_dir(env: str, work_root: Path | None = None) -> Path:
     return base / (name if name == config.LOCAL_ENV else f"{name}-emulated")
 
 
+# Emulator-only values for the local env, passed as -var so that terraform.tfvars (what checkov
+# and reviewers read) keeps the production-shaped settings. Lifecycle rules: after writing them the
+# provider re-reads them until ten reads 5 s apart agree (55 s, the floor of every local apply,
+# docs/benchmarks/deploy.md); object expiry means nothing in an in-memory emulator.
+# `prod --emulated` keeps the rules, so the suite still proves they apply and re-plan cleanly.
+LOCAL_ONLY_VARIABLES: dict[str, str] = {"bucket_lifecycle_rules": "false"}
+
+
 def prepare_emulated_root(
     env: str,
     *,
@@ -347,7 +355,9 @@ def prepare_emulated_root(
     emulator.reset_state_if_stale(chosen, work_dir)
     environment = emulator.fake_aws_environment(chosen, env_region(source))
     if name == config.LOCAL_ENV:
-        return EmulatedRoot(source, {"emulator_endpoint": endpoint}, environment, work_dir)
+        return EmulatedRoot(
+            source, {"emulator_endpoint": endpoint, **LOCAL_ONLY_VARIABLES}, environment, work_dir
+        )
     target = envs / f"{name}{EMULATED_SUFFIX}"
     copy_root(source, target)
     override = target / OVERRIDE_FILE

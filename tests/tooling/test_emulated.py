@@ -166,9 +166,9 @@ def test_prepare_local_passes_the_endpoint_variable(
     root = emulated.prepare_emulated_root(
         "local", emulator_instance=moto, envs_dir=envs_dir, work_root=tmp_path / ".work"
     )
-    # THEN it runs in place with the emulator endpoint as a variable
+    # THEN it runs in place with the emulator endpoint (and no slow lifecycle rules) as variables
     assert root.root_dir == envs_dir / "local"
-    assert root.variables == {"emulator_endpoint": moto.endpoint}
+    assert root.variables == {"emulator_endpoint": moto.endpoint, "bucket_lifecycle_rules": "false"}
     assert root.work_dir == tmp_path / ".work" / "local"
     assert not (envs_dir / "local.emulated").exists()
 

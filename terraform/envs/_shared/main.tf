@@ -15,6 +15,7 @@ module "storage" {
   access_logs_bucket_name = module.naming.bucket_names.access_logs
   idempotency_table_name  = module.naming.names["idempotency"]
   kms_alias_name          = module.naming.names["key"]
+  lifecycle_rules_enabled = var.bucket_lifecycle_rules
 }
 
 module "notifications" {

@@ -44,6 +44,12 @@ variable "bucket_name_overrides" {
   default = {}
 }
 
+variable "bucket_lifecycle_rules" {
+  description = "Create the buckets' lifecycle rules (abort incomplete uploads, expire old versions). true in every real env; false only in the emulator-only local env (see docs/terraform.md)."
+  type        = bool
+  default     = true
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the function and API access log groups."
   type        = number

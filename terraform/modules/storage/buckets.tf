@@ -134,7 +134,7 @@ resource "aws_s3_bucket_policy" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  for_each = local.buckets
+  for_each = var.lifecycle_rules_enabled ? local.buckets : {}
 
   bucket = each.value.id
 

@@ -77,6 +77,12 @@ variable "lifecycle_rules" {
   }
 }
 
+variable "lifecycle_rules_enabled" {
+  description = "Whether to create the buckets' lifecycle configuration. Keep true for every real account; the local emulator env turns it off because the provider's read-back consistency wait costs 55 s per apply and expiry means nothing in an in-memory emulator."
+  type        = bool
+  default     = true
+}
+
 variable "idempotency_ttl_attribute" {
   description = "Name of the DynamoDB TTL attribute (Powertools idempotency writes 'expiration')."
   type        = string

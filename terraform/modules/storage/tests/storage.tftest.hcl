@@ -248,3 +248,16 @@ run "rejects_a_zero_day_lifecycle" {
   }
   expect_failures = [var.lifecycle_rules]
 }
+
+run "lifecycle_rules_can_be_switched_off_for_the_emulator" {
+  command = plan
+
+  variables {
+    lifecycle_rules_enabled = false
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_lifecycle_configuration.this) == 0
+    error_message = "lifecycle_rules_enabled = false must create no lifecycle configuration."
+  }
+}

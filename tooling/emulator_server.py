@@ -3,7 +3,7 @@
 Run as ``python -m tooling.emulator_server -H 127.0.0.1 -p PORT`` (what
 :func:`tooling.emulator.moto_command` starts); the arguments are moto server's own.
 
-Quirk fixed here, and why it is fixed in the emulator rather than in the Terraform config:
+Quirks fixed here, and why they are fixed in the emulator rather than in the Terraform config:
 
 * **S3 bucket policies with conditions deny everything.** moto evaluates bucket policies on
   object calls, but cannot evaluate the ``Bool`` operator and treats a statement whose
@@ -12,6 +12,11 @@ Quirk fixed here, and why it is fixed in the emulator rather than in the Terrafo
   an unconditional Deny, and every GetObject/PutObject answers 403 — even over TLS. moto does
   not enforce IAM identity policies either, so the emulator skips bucket-policy evaluation
   altogether; the policies are still stored and returned, so Terraform plans stay exact.
+* **Changing a log group's KMS key hangs the apply.** moto implements ``kmsKeyId`` on
+  CreateLogGroup but not ``AssociateKmsKey``/``DisassociateKmsKey``: it answers 500 and the
+  provider retries until its timeout. Any in-place key change (a re-created key, a state left by
+  an interrupted apply) then never finishes. The two actions are added here with AWS's
+  semantics: set or clear the group's key, ResourceNotFoundException for an unknown group.
 """
 
 from __future__ import annotations
@@ -32,6 +37,30 @@ def patch_moto() -> None:
         return PermissionResult.NEUTRAL
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    _add_log_group_key_actions()
+
+
+def _add_log_group_key_actions() -> None:
+    """AssociateKmsKey / DisassociateKmsKey on CloudWatch Logs groups (missing in moto)."""
+    from moto.logs.exceptions import ResourceNotFoundException
+    from moto.logs.responses import LogsResponse
+
+    def set_group_key(response: LogsResponse, key_id: str | None) -> str:
+        groups = response.logs_backend.groups
+        name = response._get_param("logGroupName")
+        if name not in groups:
+            raise ResourceNotFoundException()
+        groups[name].kms_key_id = key_id
+        return ""
+
+    def associate_kms_key(self: LogsResponse) -> str:
+        return set_group_key(self, self._get_param("kmsKeyId"))
+
+    def disassociate_kms_key(self: LogsResponse) -> str:
+        return set_group_key(self, None)
+
+    LogsResponse.associate_kms_key = associate_kms_key  # type: ignore[attr-defined]
+    LogsResponse.disassociate_kms_key = disassociate_kms_key  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> None:

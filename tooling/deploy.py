@@ -432,9 +432,9 @@ def _plan_target(
     }
     _say(f"» terraform plan ({target.label})")
     runner.plan(target.plan_file, variables, destroy=destroy)
-    plan_json = runner.show_json(target.plan_file)
+    plan_json, plan_text = runner.show_plan(target.plan_file)
     target.plan_json.write_text(json.dumps(plan_json, indent=1, sort_keys=True) + "\n")
-    target.plan_text.write_text(runner.show_text(target.plan_file))
+    target.plan_text.write_text(plan_text)
     summary = plan_summary.summarize(plan_json)
     meta = {
         "env": target.env,

@@ -210,3 +210,23 @@ def test_terraform_missing_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("TERRAFORM_BIN", raising=False)
     with pytest.raises(ToolingError, match="terraform was not found on PATH"):
         TerraformRunner(tmp_path, tmp_path / "data")
+
+
+def test_show_plan_reads_json_and_text_side_by_side_without_leaking_env(
+    runner, fake_terraform, tmp_path, monkeypatch
+):
+    # GIVEN a saved plan and a terraform that prints a JSON document
+    plan = tmp_path / "tfplan"
+    plan.write_bytes(b"plan")
+    monkeypatch.setenv("FAKE_TF_STDOUT", '{"format_version": "1.2"}')
+    monkeypatch.delenv("TF_DATA_DIR", raising=False)
+    # WHEN both renderings are read at once
+    as_json, as_text = runner.show_plan(plan)
+    # THEN each came from its own `show` call, both with the runner's environment …
+    assert as_json == {"format_version": "1.2"}
+    assert as_text == '{"format_version": "1.2"}'
+    calls = fake_terraform()
+    assert sorted(call["argv"][:2] for call in calls) == [["show", "-json"], ["show", "-no-color"]]
+    assert {call["env"]["TF_DATA_DIR"] for call in calls} == {str(runner.data_dir)}
+    # … and the threads left the process environment as it was
+    assert "TF_DATA_DIR" not in os.environ

@@ -233,7 +233,7 @@ class TerraformRunner:
         cannot leave each other's changes behind.
         """
         with (
-            _patched_environ(self._environment()),
+            _patched_environ(self.environment()),
             warnings.catch_warnings(),
             ThreadPoolExecutor(max_workers=2) as pool,
         ):
@@ -254,7 +254,7 @@ class TerraformRunner:
         """``terraform test`` (streamed)."""
         self.run("test", *([] if self.color else ["-no-color"]))
 
-    def _environment(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
         """The variables every terraform command of this runner gets."""
         return {**terraform_environment(self.data_dir, self.provider_mirror), **self.extra_env}
 
@@ -267,7 +267,7 @@ class TerraformRunner:
         """
         argv = (self.binary, *subcommand.split(), *args)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        environment = self._environment()
+        environment = self.environment()
         # python-terraform logs failures with the deprecated Logger.warn; we raise our own error.
         with _patched_environ(environment), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)

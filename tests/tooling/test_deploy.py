@@ -394,3 +394,19 @@ def test_saved_plan_survives_a_move_of_the_checkout(repo, monkeypatch, tmp_path)
     # THEN the plan is not stale and applies (init runs first: the data dir did not travel)
     outputs = deploy.apply("dev")
     assert outputs["package_hash"] == ZIP_V1_HASH
+
+
+def test_init_is_skipped_until_something_it_reads_changes(repo, capsys):
+    # GIVEN dev was planned once (terraform init ran)
+    deploy.plan("dev")
+    assert "» terraform init (dev)\n" in capsys.readouterr().err
+    # WHEN it is planned again with the same sources
+    deploy.plan("dev")
+    # THEN init is skipped
+    assert "terraform init (dev): up to date, skipped" in capsys.readouterr().err
+    # WHEN a Terraform source changes
+    root_tf = repo.path / "terraform" / "envs" / "dev" / "main.tf"
+    root_tf.write_text(root_tf.read_text() + "\n# a comment is a change of source\n")
+    deploy.plan("dev")
+    # THEN init runs again
+    assert "» terraform init (dev)\n" in capsys.readouterr().err

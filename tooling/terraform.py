@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -127,6 +128,25 @@ def write_cli_config(mirror: Path | None, work_root: Path | None = None) -> Path
     return path
 
 
+@contextlib.contextmanager
+def plugin_cache_lock(work_root: Path | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on the shared plugin cache (across processes).
+
+    Terraform's plugin cache is not safe for concurrent writers: two ``init`` runs installing
+    the same provider race on its directory and one fails with "failed to create directory …
+    file exists" (seen when local and ``prod --emulated`` deploy side by side). Only ``init``
+    writes to the cache, so only ``init`` takes the lock.
+    """
+    work_root = work_root or config.WORK_DIR
+    work_root.mkdir(parents=True, exist_ok=True)
+    with (work_root / f"{PLUGIN_CACHE_NAME}.lock").open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 def terraform_environment(
     data_dir: Path, mirror: Path | None, work_root: Path | None = None
 ) -> dict[str, str]:
@@ -197,8 +217,9 @@ class TerraformRunner:
     # -- commands --------------------------------------------------------------------------
 
     def init(self, *, backend: bool = True, backend_config: Sequence[str] = ()) -> None:
-        """``terraform init`` (streamed)."""
-        self.run("init", *self.init_args(backend=backend, backend_config=backend_config))
+        """``terraform init`` (streamed), one at a time per plugin cache."""
+        with plugin_cache_lock():
+            self.run("init", *self.init_args(backend=backend, backend_config=backend_config))
 
     def plan(self, plan_file: Path, variables: Mapping[str, str], *, destroy: bool = False) -> bool:
         """Save a plan to ``plan_file`` (streamed); True when it has changes."""

@@ -230,3 +230,20 @@ def test_show_plan_reads_json_and_text_side_by_side_without_leaking_env(
     assert {call["env"]["TF_DATA_DIR"] for call in calls} == {str(runner.data_dir)}
     # … and the threads left the process environment as it was
     assert "TF_DATA_DIR" not in os.environ
+
+
+def test_init_waits_for_the_plugin_cache_lock(runner, fake_terraform, tmp_path):
+    import threading
+    import time
+
+    # GIVEN another init (here: this test) holds the shared plugin cache
+    with terraform.plugin_cache_lock(tmp_path / "work"):
+        worker = threading.Thread(target=runner.init)
+        worker.start()
+        # WHEN the runner's init starts meanwhile
+        time.sleep(0.5)
+        # THEN it has not run terraform yet
+        assert fake_terraform() == []
+    # AND once the lock is released it does
+    worker.join(timeout=30)
+    assert [call["argv"][0] for call in fake_terraform()] == ["init"]

@@ -20,11 +20,6 @@ locals {
       Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
       Resource = [var.kms_key_arn]
     }
-    IdempotencyRecords = {
-      Effect   = "Allow"
-      Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-      Resource = [var.idempotency_table.arn]
-    }
     # X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions:
     # this is the only "*" in the policy.
     Tracing = {
@@ -34,11 +29,24 @@ locals {
     }
   }
 
-  # The processor also publishes to the failures topic: Lambda delivers on-failure records with
-  # the function's execution role.
-  publish_topics = {
-    processor = [var.results_topic_arn, var.failures_topic_arn]
-    api       = [var.results_topic_arn]
+  # Only the processor publishes and keeps idempotency records: POST /process answers its caller
+  # and publishes nothing (docs/handler.md). It also publishes to the failures topic because
+  # Lambda delivers on-failure records with the function's execution role.
+  processor_statements = {
+    PublishResults = {
+      Effect   = "Allow"
+      Action   = ["sns:Publish"]
+      Resource = [var.results_topic_arn, var.failures_topic_arn]
+    }
+    IdempotencyRecords = {
+      Effect   = "Allow"
+      Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      Resource = [var.idempotency_table.arn]
+    }
+  }
+  function_statements = {
+    processor = merge(local.common_statements, local.processor_statements)
+    api       = local.common_statements
   }
 
   function_policies = {
@@ -52,14 +60,8 @@ locals {
             Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
             Resource = ["${aws_cloudwatch_log_group.function[key].arn}:*"]
           },
-          {
-            Sid      = "PublishResults"
-            Effect   = "Allow"
-            Action   = ["sns:Publish"]
-            Resource = local.publish_topics[key]
-          },
         ],
-        [for sid, statement in local.common_statements : merge({ Sid = sid }, statement)],
+        [for sid, statement in local.function_statements[key] : merge({ Sid = sid }, statement)],
       )
     }
   }

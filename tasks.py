@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -233,7 +234,7 @@ def test(c: Context, pytest_args: str = "", fast: bool = False) -> None:
             failures.append(str(error.message))
     extra = ["-m", "not integration"] if fast else []
     try:
-        testing.run_pytest([*extra, *pytest_args.split()])
+        testing.run_pytest([*extra, *shlex.split(pytest_args)])
     except ToolingError as error:
         failures.append(f"error: {error}")
     if failures:

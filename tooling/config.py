@@ -32,7 +32,7 @@ WORK_DIR: Path = REPO_ROOT / ".work"
 # provider filesystem mirror; the env var wins so CI can override a checked-in invoke.yaml.
 MIRROR_ENV_VAR = "TERRAFORM_PROVIDER_MIRROR"
 TERRAFORM_INSTALL_HINT = (
-    "install Terraform >= 1.9 and put it on PATH: "
+    "install Terraform >= 1.11 and put it on PATH: "
     "https://developer.hashicorp.com/terraform/install (or set TERRAFORM_BIN to its path)"
 )
 

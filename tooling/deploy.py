@@ -19,6 +19,7 @@ The flow, and why:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -322,7 +323,7 @@ def confirm_changes(
                 "to ask on",
                 hint=f"review {target.plan_text}, then re-run with --yes (pipelines pass --yes)",
             )
-        confirm = _ask_on_terminal
+        confirm = functools.partial(_ask_on_terminal, verb=verb)
     if not confirm(target.env):
         raise ToolingError(
             f"{verb} to {target.label} cancelled: not confirmed",
@@ -527,9 +528,9 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _ask_on_terminal(env: str) -> bool:
+def _ask_on_terminal(env: str, *, verb: str = "apply") -> bool:
     """Ask the person at the terminal to type the env name (a plain 'y' is too easy)."""
-    answer = input(f"Type the env name ({env}) to apply these changes, anything else aborts: ")
+    answer = input(f"Type the env name ({env}) to {verb} these changes, anything else aborts: ")
     return answer.strip() == env
 
 

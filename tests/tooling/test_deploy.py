@@ -304,14 +304,19 @@ def test_deploy_asks_and_a_no_cancels(repo, monkeypatch):
     assert deploy.output("staging") == {}
 
 
-def test_deploy_to_unprotected_env_needs_no_confirmation_and_is_idempotent(repo, monkeypatch):
+def test_deploy_to_unprotected_env_needs_no_confirmation_and_is_idempotent(
+    repo, monkeypatch, capsys
+):
     monkeypatch.setattr(deploy.packaging, "build", lambda settings=None: _built())
     monkeypatch.setattr(sys, "stdin", _NotATerminal())
     first = deploy.deploy("dev")
+    capsys.readouterr()
     # WHEN deploying again with nothing changed THEN nothing is applied and outputs are the same
     second = deploy.deploy("dev")
     assert first == second
     assert not (repo.path / ".work" / "dev" / "tfplan").exists()
+    assert "nothing to apply" in capsys.readouterr().err
+    assert len(repo.guard_calls) == 1  # only the first deploy reached apply
 
 
 def test_destroy_of_protected_env_is_refused(repo):
@@ -410,3 +415,20 @@ def test_init_is_skipped_until_something_it_reads_changes(repo, capsys):
     deploy.plan("dev")
     # THEN init runs again
     assert "» terraform init (dev)\n" in capsys.readouterr().err
+
+
+def test_plan_for_another_emulator_endpoint_is_stale(repo, monkeypatch):
+    # GIVEN a saved local plan, made against one emulator
+    deploy.plan("local")
+    # WHEN the emulator came back elsewhere (its root variables changed) before apply
+    prepare = sys.modules["tooling.emulated"].prepare_emulated_root
+
+    def moved(env):
+        root = prepare(env)
+        root.variables = {"extra": "another emulator"}
+        return root
+
+    monkeypatch.setattr(sys.modules["tooling.emulated"], "prepare_emulated_root", moved)
+    # THEN apply refuses: the plan was made for another target
+    with pytest.raises(ToolingError, match="made for another target"):
+        deploy.apply("local")

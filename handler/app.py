@@ -77,6 +77,8 @@ def handle_s3_event(event: dict[str, Any]) -> dict[str, Any]:
     summary = {"processed": 0, "rejected": 0, "duplicates": 0, "ignored": 0}
     telemetry.record_received(metrics, "RecordsReceived", len(event["Records"]))
     for raw in event["Records"]:
+        # The previous record's keys must not label this record's logs.
+        logger.remove_keys(["object_key", "version_id"])
         record = parse_s3_record(raw)
         if record.ignored:
             logger.info("record ignored", extra={"why": record.ignored})

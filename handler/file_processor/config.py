@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 # S3 bucket naming rules (the general-purpose subset): 3-63 chars, lower case, digits, dots, dashes.
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # arn:<partition>:sns:<region>:<account>:<topic>; moto and real AWS both use 12-digit accounts.
-_TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+# Standard topics only: FIFO topics need a MessageGroupId on every publish; results carry none.
+_TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 

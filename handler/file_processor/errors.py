@@ -52,7 +52,9 @@ HTTP_STATUS: dict[Reason, int] = {
 }
 
 
-@dataclass(frozen=True)
+# Not frozen: an exception passing through a @contextmanager gets __traceback__ assigned, which a
+# frozen dataclass refuses. eq=False keeps exceptions' identity equality and hashing.
+@dataclass(eq=False)
 class ClientProblem(Exception):  # noqa: N818  # a problem with the input, not a program error
     """A permanent problem caused by the input: report it, never retry it."""
 

@@ -64,7 +64,7 @@ def _json_kind(head: bytes, complete: bool) -> str | None:
         try:
             for line in lines:
                 json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # deeply nested input must not crash the sniff
             return JSON
         return NDJSON
     return JSON

@@ -195,6 +195,19 @@ def test_config_names_the_bad_variable():
         load_config(bad_bucket)
     with pytest.raises(ConfigError, match="AWS_REGION=''"):
         load_config(no_region)
+    fifo_topic = {**HANDLER_ENV, "TOPIC_ARN": HANDLER_ENV["TOPIC_ARN"] + ".fifo"}
+    with pytest.raises(ConfigError, match="TOPIC_ARN"):
+        load_config(fifo_topic)
+
+
+def test_deeply_nested_json_head_is_reported_not_raised():
+    # GIVEN an object whose first line nests deeper than Python's recursion limit
+    body = b"[" * 2000 + b"\n1\n"
+    # WHEN it is analysed
+    analysis = analyze([body], key="nested.json")
+    # THEN it is sniffed as JSON and reported invalid, without an exception escaping
+    assert analysis.kind == "json"
+    assert analysis.facts["valid"] is False
 
 
 def test_config_reads_limits_and_defaults():

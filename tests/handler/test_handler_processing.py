@@ -234,3 +234,14 @@ def test_cold_start_fails_with_the_variable_name(aws_env, monkeypatch):
     # WHEN the runtime imports app / THEN init fails naming the variable
     with pytest.raises(ConfigError, match="IDEMPOTENCY_TABLE"):
         import_app()
+
+
+@given(
+    prefix=st.sampled_from([b"", b"[" * 3000, b"{" * 3000, b'{"a":' * 1500, b"\xef\xbb\xbf"]),
+    body=st.binary(max_size=2048),
+    key=st.sampled_from(["x.json", "x.ndjson", "x.csv", "x.txt", "x.bin", "x"]),
+)
+def test_analysis_never_raises_on_arbitrary_bytes(prefix, body, key):
+    # GIVEN any bytes (user uploads are arbitrary), WHEN analysed, THEN a result, never an error
+    analysis = analyze([prefix + body], key=key)
+    assert analysis.size_bytes == len(prefix) + len(body)

@@ -182,7 +182,12 @@ def start(emulator: Emulator, timeout: float = START_TIMEOUT_SECONDS) -> Emulato
             )
         time.sleep(_POLL_SECONDS)
     instance_id = uuid.uuid4().hex
-    _write_instance_marker(emulator, instance_id)
+    try:
+        _write_instance_marker(emulator, instance_id)
+    except Exception:
+        # Never leave a detached server without a pid file: later starts could not claim it.
+        _terminate(process.pid)
+        raise
     emulator.pid_file.write_text(
         json.dumps({"pid": process.pid, "port": emulator.port, "instance_id": instance_id}) + "\n"
     )

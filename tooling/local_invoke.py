@@ -230,15 +230,24 @@ def run_event(
     return LocalRun(response, messages, uploaded)
 
 
-def run_local(env: str, event_file: Path, *, emulated: bool = True) -> LocalRun:
-    """``invoke local``: read the env's outputs, run ``event_file`` through the handler."""
-    from tooling import deploy, emulator
+def run_local(env: str, event_file: Path, *, emulated: bool = False) -> LocalRun:
+    """``invoke local``: read the env's outputs, run ``event_file`` through the handler.
 
+    Only on the emulator: ``local``, or a real env's root with ``emulated=True``. A real env's
+    outputs would point the in-process handler at real resources with fake credentials.
+    """
+    from tooling import config, deploy, emulator
+    from tooling.errors import ToolingError
+
+    if config.resolve_env(env) != config.LOCAL_ENV and not emulated:
+        raise ToolingError(
+            f"`invoke local` runs the handler against the emulator, not the real {env} account",
+            hint=f"use --env=local, or --env={env} --emulated after `invoke deploy --env={env} "
+            "--emulated`; on AWS the deployed function runs itself (`invoke smoke`)",
+        )
     try:
         event = json.loads(event_file.read_text())
     except (OSError, ValueError) as error:
-        from tooling.errors import ToolingError
-
         raise ToolingError(
             f"cannot read the event {event_file}: {error}",
             hint="pass a JSON event file, e.g. --event handler/events/<name>.json",

@@ -519,48 +519,60 @@ def behaviour_checks(
     prefix = _notification_prefix(clients["s3"], deployment.uploads_bucket_name)
     checks: list[Check] = []
     queue_name = f"sfp-smoke-{run}".replace("T", "t")[:80]
-    with ResultsQueue(
-        clients["sns"], clients["sqs"], deployment.results_topic_arn, queue_name
-    ) as q:
-        uploaded = [
-            _upload(clients["s3"], deployment.uploads_bucket_name, f"{prefix}smoke/{run}/", probe)
-            for probe in PROBES
-        ]
-        events = {
-            u.key: s3_event(deployment.uploads_bucket_name, u, deployment.region) for u in uploaded
-        }
-        for item in uploaded:
-            driver.deliver(events[item.key])
-        envelopes = q.receive(len(uploaded), result_wait)
-        by_key = {envelope["document"].get("key"): envelope for envelope in envelopes}
-        for item in uploaded:
-            envelope = by_key.get(item.key)
-            label = f"result: {item.probe.kind} {item.key.rsplit('/', 1)[-1]!r}"
-            if envelope is None:
-                checks.append(Check(label, False, f"no result within {result_wait:.0f} s"))
-                continue
-            problems = validate_result(
-                envelope["document"], item, deployment.uploads_bucket_name, schema
-            )
-            attributes = envelope.get("MessageAttributes", {})
-            status = attributes.get("status", {}).get("Value")
-            if status != "processed":
-                problems.append(f"message attribute status {status!r}")
-            checks.append(
-                Check(
-                    label,
-                    not problems,
-                    "; ".join(problems) or f"{item.probe.sha256[:12]}…, schema ok",
+    # Probes are removed whatever happens: on a real env they would otherwise stay in the bucket.
+    uploaded: list[Uploaded] = []
+    try:
+        with ResultsQueue(
+            clients["sns"], clients["sqs"], deployment.results_topic_arn, queue_name
+        ) as q:
+            for probe in PROBES:
+                uploaded.append(
+                    _upload(
+                        clients["s3"],
+                        deployment.uploads_bucket_name,
+                        f"{prefix}smoke/{run}/",
+                        probe,
+                    )
                 )
+            events = {
+                u.key: s3_event(deployment.uploads_bucket_name, u, deployment.region)
+                for u in uploaded
+            }
+            for item in uploaded:
+                driver.deliver(events[item.key])
+            envelopes = q.receive(len(uploaded), result_wait)
+            by_key = {envelope["document"].get("key"): envelope for envelope in envelopes}
+            for item in uploaded:
+                envelope = by_key.get(item.key)
+                label = f"result: {item.probe.kind} {item.key.rsplit('/', 1)[-1]!r}"
+                if envelope is None:
+                    checks.append(Check(label, False, f"no result within {result_wait:.0f} s"))
+                    continue
+                problems = validate_result(
+                    envelope["document"], item, deployment.uploads_bucket_name, schema
+                )
+                attributes = envelope.get("MessageAttributes", {})
+                status = attributes.get("status", {}).get("Value")
+                if status != "processed":
+                    problems.append(f"message attribute status {status!r}")
+                checks.append(
+                    Check(
+                        label,
+                        not problems,
+                        "; ".join(problems) or f"{item.probe.sha256[:12]}…, schema ok",
+                    )
+                )
+            checks.append(_duplicate_check(driver, events[uploaded[0].key], q, quiet_wait))
+            checks.append(
+                _process_check(driver, uploaded[1], deployment.uploads_bucket_name, schema)
             )
-        checks.append(_duplicate_check(driver, events[uploaded[0].key], q, quiet_wait))
-        checks.append(_process_check(driver, uploaded[1], deployment.uploads_bucket_name, schema))
-        # Extras arriving later are caught by the duplicate check's quiet period.
-        doubles = len(envelopes) - len(by_key)
-        checks.append(
-            Check("exactly one result per object", doubles == 0, f"{doubles} extra message(s)")
-        )
-    _cleanup(clients["s3"], deployment.uploads_bucket_name, uploaded)
+            # Extras arriving later are caught by the duplicate check's quiet period.
+            doubles = len(envelopes) - len(by_key)
+            checks.append(
+                Check("exactly one result per object", doubles == 0, f"{doubles} extra message(s)")
+            )
+    finally:
+        _cleanup(clients["s3"], deployment.uploads_bucket_name, uploaded)
     return checks
 
 

@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from tooling import local_invoke, smoke
+from tooling.errors import ToolingError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -115,3 +116,12 @@ def test_handler_environment_is_what_the_compute_module_sets() -> None:
     assert env["BUCKET_NAME"] == env["TOPIC_ARN"] == env["IDEMPOTENCY_TABLE"] == "x"
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
     assert env["POWERTOOLS_TRACE_DISABLED"] == "true"
+
+
+def test_a_real_env_without_emulated_is_refused(tmp_path):
+    # GIVEN an event file and a real env that was not asked to run on the emulator
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    # WHEN invoke local targets it THEN it refuses before reading any outputs
+    with pytest.raises(ToolingError, match="against the emulator, not the real dev account"):
+        local_invoke.run_local("dev", event)

@@ -386,3 +386,23 @@ def test_table_lists_every_check_and_counts_failures() -> None:
     assert lines[2].split() == ["a", "PASS", "fine"]
     assert lines[3].split() == ["longer", "name", "FAIL", "broken"]
     assert lines[-1] == "1/2 checks passed"
+
+
+def test_probes_are_removed_even_when_the_handler_crashes(
+    aws: dict[str, Any], stack: smoke.Deployment
+) -> None:
+    # GIVEN a deployed stack (without its TLS-only policy, which in-process moto reads as a
+    # blanket deny) and a driver whose delivery blows up (a broken handler, a timeout)
+    aws["s3"].delete_bucket_policy(Bucket=stack.uploads_bucket_name)
+
+    class CrashingDriver(smoke.Driver):
+        def deliver(self, event: dict[str, Any]) -> None:
+            raise RuntimeError("handler crashed")
+
+    # WHEN the behaviour checks run
+    with pytest.raises(RuntimeError, match="handler crashed"):
+        smoke.behaviour_checks(aws, stack, CrashingDriver(), result_wait=0.1, quiet_wait=0.1)
+    # THEN no probe object (nor any version of one) is left in the bucket
+    versions = aws["s3"].list_object_versions(Bucket=stack.uploads_bucket_name)
+    assert versions.get("Versions", []) == []
+    assert versions.get("DeleteMarkers", []) == []

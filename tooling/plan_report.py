@@ -485,7 +485,10 @@ def _head_sections(
     summary = summarize(changes)
     version = plan.get("terraform_version", "?")
     out = [f"## Terraform plan for `{env}`", ""]
-    if summary.empty:
+    if summary.empty and has_changes(plan):
+        # -detailed-exitcode says "changes" for output-only plans too: say so, not "No changes".
+        out += [f"**Only outputs change** (no resources) · Terraform {version}"]
+    elif summary.empty:
         out += [f"**No changes.** Infrastructure matches the configuration · Terraform {version}"]
     else:
         out += [f"**{summary.line()}** · Terraform {version}"]

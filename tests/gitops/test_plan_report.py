@@ -60,7 +60,8 @@ def test_summary_matches_terraforms_own_count(scenario: str) -> None:
     summary = plan_report.summarize(plan_report.resource_changes(load_fixture(scenario)))
     # THEN it agrees with Terraform, and the rendered comment shows it
     assert (summary.add, summary.change, summary.destroy) == (add, change, destroy)
-    assert f"Plan: {add} to add, {change} to change, {destroy} to destroy" in render(scenario)
+    # (the comment's own bold summary line, not Terraform's line inside the embedded plan text)
+    assert f"**Plan: {add} to add, {change} to change, {destroy} to destroy" in render(scenario)
 
 
 def test_no_changes_plan_says_so() -> None:
@@ -70,6 +71,18 @@ def test_no_changes_plan_says_so() -> None:
     assert "**No changes.**" in body
     assert "### Changes" not in body
     assert "[!WARNING]" not in body
+
+
+def test_an_output_only_plan_is_not_called_no_changes() -> None:
+    # GIVEN the no-change plan in which one output changes (what drift detection flags as 2)
+    plan = load_fixture("no_changes")
+    plan["output_changes"] = {"api_url": {"actions": ["update"], "before": "a", "after": "b"}}
+    # WHEN rendered
+    body = plan_report.render(plan, "prod", fixture_text("no_changes"))
+    # THEN it says only outputs change instead of "No changes"
+    assert plan_report.has_changes(plan)
+    assert "**Only outputs change**" in body
+    assert "**No changes.**" not in body
 
 
 def test_replacements_come_first_with_a_warning() -> None:

@@ -68,11 +68,28 @@ class FakeContext:
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
-def handler_environment(deployment: smoke.Deployment, endpoint: str) -> dict[str, str]:
-    """The function's environment as the compute module sets it, pointed at the emulator."""
+def deployed_variables(lambda_client: Any, function_name: str) -> dict[str, str]:
+    """The function's own environment variables as deployed (size limits, Powertools settings)."""
+    configuration = lambda_client.get_function_configuration(FunctionName=function_name)
+    return dict(configuration.get("Environment", {}).get("Variables", {}))
+
+
+def handler_environment(
+    deployment: smoke.Deployment, endpoint: str, deployed: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The function's environment (``deployed``, read from the emulator), pointed at the emulator.
+
+    The deployed variables carry what tfvars set (size limits, service name, namespace); the
+    emulator's endpoint, fake credentials and region are laid over them, and tracing is off (no
+    X-Ray daemon here). The log level stays WARNING unless the shell sets one, so a DEBUG env
+    does not bury the printed response.
+    """
     from tooling import emulator
 
     return {
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        **(deployed or {}),
         **emulator.FAKE_CREDENTIALS,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": deployment.region,
@@ -80,8 +97,6 @@ def handler_environment(deployment: smoke.Deployment, endpoint: str) -> dict[str
         "BUCKET_NAME": deployment.uploads_bucket_name,
         "TOPIC_ARN": deployment.results_topic_arn,
         "IDEMPOTENCY_TABLE": deployment.idempotency_table_name,
-        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         # No X-Ray daemon on a laptop: the tracer would only log connection errors.
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
@@ -215,13 +230,14 @@ def run_event(
 ) -> LocalRun:
     """Run one event through the handler in-process; collect what it published."""
     uploaded = retarget_event(event, clients["s3"], deployment.uploads_bucket_name, objects_dir)
-    handler = load_handler(handler_environment(deployment, endpoint))
-    queue_name = f"sfp-local-{uuid.uuid4().hex[:8]}"
     function = (
         deployment.api_function_name
         if "httpMethod" in event
         else deployment.processor_function_name
     )
+    deployed = deployed_variables(clients["lambda"], function)
+    handler = load_handler(handler_environment(deployment, endpoint, deployed))
+    queue_name = f"sfp-local-{uuid.uuid4().hex[:8]}"
     with smoke.ResultsQueue(
         clients["sns"], clients["sqs"], deployment.results_topic_arn, queue_name
     ) as queue:

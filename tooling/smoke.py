@@ -763,7 +763,10 @@ def run_smoke(env: str, *, emulated: bool = False) -> list[Check]:
     if on_emulator:
         endpoint = emulator.ensure_running(emulator.default_emulator())
         clients = aws_clients(deployment.region, endpoint=endpoint)
-        environment = local_invoke.handler_environment(deployment, endpoint)
+        deployed = local_invoke.deployed_variables(
+            clients["lambda"], deployment.processor_function_name
+        )
+        environment = local_invoke.handler_environment(deployment, endpoint, deployed)
         # The canary prints a table; the EMF metric lines would only bury it.
         environment["POWERTOOLS_METRICS_DISABLED"] = "true"
         handler = local_invoke.load_handler(environment)

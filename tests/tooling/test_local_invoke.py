@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
+import zipfile
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -70,7 +73,10 @@ def test_duplicate_delivery_uploads_once_and_both_records_name_that_version(s3: 
     versions = {r["s3"]["object"]["versionId"] for r in event["Records"]}
     assert len(event["Records"]) == 2
     assert len(uploaded) == 1
-    assert len(versions) == 1
+    # both records name the version the upload created (not the sample's placeholder)
+    key = event["Records"][0]["s3"]["object"]["key"]
+    head = s3.head_object(Bucket=BUCKET, Key=unquote_plus(key))
+    assert versions == {head["VersionId"]}
 
 
 def test_missing_object_sample_is_left_missing(s3: Any) -> None:
@@ -110,9 +116,28 @@ def test_fake_context_counts_down_from_the_timeout() -> None:
     assert context.log_group_name == "/aws/lambda/fn"
 
 
-def test_handler_environment_is_what_the_compute_module_sets() -> None:
+def test_handler_environment_is_the_deployed_one_pointed_at_the_emulator(s3: Any) -> None:
+    # GIVEN a function deployed with its own limits (as the compute module sets them)
+    iam = boto3.client("iam", region_name="us-east-1")
+    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("app.py", "def lambda_handler(event, context):\n    return {}\n")
+    lambda_client = boto3.client("lambda", region_name="us-east-1")
+    lambda_client.create_function(
+        FunctionName="fn",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.lambda_handler",
+        Code={"ZipFile": archive.getvalue()},
+        Environment={"Variables": {"MAX_SYNC_OBJECT_BYTES": "123", "BUCKET_NAME": "deployed"}},
+    )
     deployment = smoke.Deployment(**dict.fromkeys(smoke.Deployment.__dataclass_fields__, "x"))
-    env = local_invoke.handler_environment(deployment, "http://127.0.0.1:4566")
+    # WHEN the in-process handler's environment is built from it
+    deployed = local_invoke.deployed_variables(lambda_client, "fn")
+    env = local_invoke.handler_environment(deployment, "http://127.0.0.1:4566", deployed)
+    # THEN the function's own settings are kept, and the emulator's wiring is laid over them
+    assert env["MAX_SYNC_OBJECT_BYTES"] == "123"
     assert env["BUCKET_NAME"] == env["TOPIC_ARN"] == env["IDEMPOTENCY_TABLE"] == "x"
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
     assert env["POWERTOOLS_TRACE_DISABLED"] == "true"

@@ -25,19 +25,20 @@ from pathlib import Path
 # Run as a script from anywhere: the repo root (for `tooling`) goes on sys.path first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tooling import config, packaging
+from tooling.build import package
+from tooling.core import paths
 
 SIZE_TARGET = 1_500_000
 RATIO_TARGET = 0.05
 
 
-def copy_handler(destination: Path) -> packaging.BuildPaths:
+def copy_handler(destination: Path) -> package.BuildPaths:
     """A copy of handler/ in ``destination``, and build paths that write under it."""
     handler = destination / "handler"
     shutil.copytree(
-        config.HANDLER_DIR, handler, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        paths.HANDLER_DIR, handler, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
-    return packaging.BuildPaths(
+    return package.BuildPaths(
         handler_dir=handler,
         requirements=handler / "requirements.txt",
         zip_path=destination / "dist" / "handler.zip",
@@ -45,18 +46,18 @@ def copy_handler(destination: Path) -> packaging.BuildPaths:
 
 
 def timed_build(
-    settings: packaging.BuildSettings, paths: packaging.BuildPaths
-) -> tuple[float, packaging.BuildResult]:
+    settings: package.BuildSettings, paths: package.BuildPaths
+) -> tuple[float, package.BuildResult]:
     """One build and its wall time in seconds."""
     started = time.perf_counter()
-    result = packaging.build(settings, paths)
+    result = package.build(settings, paths)
     return time.perf_counter() - started, result
 
 
 def run(runs: int) -> dict[str, object]:
     """All measurements, as a dict the report renders."""
-    arm = packaging.BuildSettings(architecture="arm64")
-    x86 = packaging.BuildSettings(architecture="x86_64")
+    arm = package.BuildSettings(architecture="arm64")
+    x86 = package.BuildSettings(architecture="x86_64")
     with tempfile.TemporaryDirectory(prefix="sfp-bench-") as tmp:
         first = copy_handler(Path(tmp) / "first")
         second = copy_handler(Path(tmp) / "second" / "elsewhere")
@@ -68,7 +69,7 @@ def run(runs: int) -> dict[str, object]:
         for index in range(runs - 1):
             fresh = copy_handler(Path(tmp) / f"cold-{index}")
             colds.append(timed_build(arm, fresh)[0])
-        x86_result = packaging.build(x86, copy_handler(Path(tmp) / "x86"))
+        x86_result = package.build(x86, copy_handler(Path(tmp) / "x86"))
     cold_median = statistics.median(colds)
     warm_median = statistics.median(warm)
     return {
@@ -94,7 +95,7 @@ def render(results: dict[str, object], runs: int) -> str:
     size: int = results["size"]  # type: ignore[assignment]
     requirements = [
         line.split("#")[0].strip()
-        for line in (config.HANDLER_DIR / "requirements.txt").read_text().splitlines()
+        for line in (paths.HANDLER_DIR / "requirements.txt").read_text().splitlines()
         if line.split("#")[0].strip()
     ]
     pip_version = subprocess.run(

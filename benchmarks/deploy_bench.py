@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tooling import emulated, emulator  # noqa: E402 - after the sys.path line on purpose
+from tooling.emulator import lifecycle, override  # noqa: E402 - after the sys.path line on purpose
 
 DEPLOY_TARGET_SECONDS = 60.0
 PLAN_TARGET_SECONDS = 15.0
@@ -107,12 +107,12 @@ def main() -> None:
         print("note: TERRAFORM_PROVIDER_MIRROR is unset; terraform will use the registry")
     with tempfile.TemporaryDirectory(prefix="sfp-deploy-bench-") as temp:
         base = Path(temp)
-        checkout = emulated.copy_work_tree(ROOT, base / "checkout")
-        chosen = emulator.Emulator(port=emulator.free_port(), state_dir=base / "emulator")
+        checkout = override.copy_work_tree(ROOT, base / "checkout")
+        chosen = lifecycle.Emulator(port=lifecycle.free_port(), state_dir=base / "emulator")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SFP_"))},
-            emulator.PORT_ENV_VAR: str(chosen.port),
-            emulator.DIR_ENV_VAR: str(chosen.state_dir),
+            lifecycle.PORT_ENV_VAR: str(chosen.port),
+            lifecycle.DIR_ENV_VAR: str(chosen.state_dir),
         }
         try:
             deploy_seconds, deploy_output, deploy_lines = run_invoke(
@@ -120,7 +120,7 @@ def main() -> None:
             )
             plan_seconds, _, plan_lines = run_invoke(checkout, env, "plan", "--env=local")
         finally:
-            emulator.stop(chosen)
+            lifecycle.stop(chosen)
         plan = json.loads((checkout / ".work" / "local" / "tfplan.json").read_text())
     changes = [
         change["address"]

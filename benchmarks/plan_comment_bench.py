@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/plan_comment_bench.py [--runs 20]
 
-For each fixture in tests/gitops/fixtures/ (plan JSON + plan text), renders the comment `runs`
+For each fixture in tests/tooling/plan/fixtures/ (plan JSON + plan text), renders the comment `runs`
 times and prints the median render time, the plan text size and the comment size (which must
 stay under GitHub's 65,536-character limit). No target beyond that limit: the renderer runs once
 per env per workflow run, so seconds would be fine; the figure is here to catch a regression
@@ -23,9 +23,9 @@ from pathlib import Path
 # Run as a script from anywhere: the repo root (for `tooling`) goes on sys.path first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tooling import plan_report
+from tooling.gitops import comment
 
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "gitops" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "tooling" / "plan" / "fixtures"
 SCENARIOS = ("no_changes", "destroy", "replace", "code_only", "sensitive", "huge")
 
 
@@ -37,7 +37,7 @@ def bench(name: str, runs: int) -> dict[str, float | int | str]:
     body = ""
     for _ in range(runs):
         start = time.perf_counter()
-        body = plan_report.render(plan, "prod", text)
+        body = comment.render(plan, "prod", text)
         timings.append(time.perf_counter() - start)
     return {
         "scenario": name,
@@ -63,7 +63,7 @@ def main() -> int:
             f"{row['comment_chars']} | {row['median_ms']} |"
         )
     print(json.dumps(rows))
-    too_big = [r for r in rows if int(r["comment_chars"]) >= plan_report.GITHUB_COMMENT_LIMIT]
+    too_big = [r for r in rows if int(r["comment_chars"]) >= comment.GITHUB_COMMENT_LIMIT]
     return 1 if too_big else 0
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tooling import emulated, emulator
+from tooling.emulator import lifecycle, override
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -56,15 +56,15 @@ class Checkout:
 
     root: Path
     base_env: dict[str, str]
-    emulators: dict[str, emulator.Emulator] = field(default_factory=dict)
+    emulators: dict[str, lifecycle.Emulator] = field(default_factory=dict)
 
     def env_for(self, name: str) -> dict[str, str]:
         """The process environment of a run against emulator ``name``."""
         chosen = self.emulators[name]
         return {
             **self.base_env,
-            emulator.PORT_ENV_VAR: str(chosen.port),
-            emulator.DIR_ENV_VAR: str(chosen.state_dir),
+            lifecycle.PORT_ENV_VAR: str(chosen.port),
+            lifecycle.DIR_ENV_VAR: str(chosen.state_dir),
         }
 
     def invoke(self, emulator_name: str, *args: str) -> Step:
@@ -120,7 +120,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
     """A fresh checkout with two emulators (``local``, ``prod``) on free ports."""
     tools = require_terraform()
     base = tmp_path_factory.mktemp("emulated")
-    root = emulated.copy_work_tree(REPO_ROOT, base / "checkout")
+    root = override.copy_work_tree(REPO_ROOT, base / "checkout")
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -130,14 +130,14 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
     made = Checkout(root, {**environment, **tools, "PYTHONUNBUFFERED": "1"})
     try:
         for name in ("local", "prod"):
-            made.emulators[name] = emulator.Emulator(
-                port=emulator.free_port(), state_dir=base / f"emulator-{name}"
+            made.emulators[name] = lifecycle.Emulator(
+                port=lifecycle.free_port(), state_dir=base / f"emulator-{name}"
             )
-            emulator.start(made.emulators[name])
+            lifecycle.start(made.emulators[name])
         yield made
     finally:
         for chosen in made.emulators.values():
-            emulator.stop(chosen)
+            lifecycle.stop(chosen)
 
 
 @dataclass

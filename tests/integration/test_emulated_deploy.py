@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tooling import emulator
+from tooling.emulator import lifecycle
 
 if TYPE_CHECKING:
     from .conftest import Checkout, Pipelines
@@ -54,8 +54,8 @@ def test_build_and_deploy_local_from_a_fresh_checkout(
     # AND the state lives in the checkout's own work dir, tagged with the emulator instance
     work = checkout.root / ".work" / "local"
     assert (work / "terraform.tfstate").is_file()
-    marker = (work / emulator.STATE_MARKER_NAME).read_text().strip()
-    assert marker == emulator.instance_id(checkout.emulators["local"])
+    marker = (work / lifecycle.STATE_MARKER_NAME).read_text().strip()
+    assert marker == lifecycle.instance_id(checkout.emulators["local"])
 
 
 def test_canary_passes_on_the_local_stack(pipelines: Pipelines) -> None:
@@ -114,8 +114,8 @@ def test_a_restarted_emulator_resets_the_local_state(
     assert _step(pipelines, LOCAL_DEPLOY).returncode == 0
     # WHEN the emulator restarts (its memory is empty) and the env is planned
     local = checkout.emulators["local"]
-    emulator.stop(local)
-    emulator.start(local)
+    lifecycle.stop(local)
+    lifecycle.start(local)
     plan = checkout.invoke("local", "plan", "--env=local")
     # THEN the stale state was dropped: a clean plan to create everything, not refresh errors
     assert plan.returncode == 0, plan.describe()

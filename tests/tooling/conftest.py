@@ -84,3 +84,10 @@ def write_handler_tree(root: Path, requirements: str) -> Path:
 def make_handler() -> object:
     """Factory fixture: ``make_handler(root, requirements_text) -> handler dir``."""
     return write_handler_tree
+
+
+@pytest.fixture(autouse=True)
+def _no_github_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as on a laptop unless a test sets the GitHub Actions variables itself."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_ACTOR", "GITHUB_RUN_ID", "GITHUB_SERVER_URL"):
+        monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,241 @@
+"""The emulator lifecycle against a real moto server on a free port with its own dirs."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from tooling.core.errors import ToolingError
+from tooling.emulator import lifecycle
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+def _s3(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture
+def moto(tmp_path: Path) -> Iterator[lifecycle.Emulator]:
+    """An emulator definition on a free port, stopped again whatever the test does."""
+    chosen = lifecycle.Emulator(port=lifecycle.free_port(), state_dir=tmp_path / "emulator")
+    yield chosen
+    lifecycle.stop(chosen)
+
+
+@pytest.fixture
+def running(moto: lifecycle.Emulator) -> lifecycle.Emulator:
+    lifecycle.start(moto)
+    return moto
+
+
+def test_start_runs_a_healthy_server_and_records_it(moto: lifecycle.Emulator) -> None:
+    # GIVEN no emulator on the port
+    assert not lifecycle.status(moto).running
+    # WHEN it is started
+    started = lifecycle.start(moto)
+    # THEN it answers AWS calls at its endpoint, and the pid file names it
+    assert started.running
+    assert started.endpoint == f"http://127.0.0.1:{moto.port}"
+    s3 = _s3(started.endpoint)
+    s3.create_bucket(Bucket="probe")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["probe"]
+    record = json.loads(moto.pid_file.read_text())
+    assert record == {"pid": started.pid, "port": moto.port, "instance_id": started.instance_id}
+    assert lifecycle.status(moto) == started
+
+
+def test_start_twice_reuses_the_running_server(running: lifecycle.Emulator) -> None:
+    # GIVEN a running emulator
+    first = lifecycle.status(running)
+    # WHEN start is called again (what ensure_running does on every deploy)
+    endpoint = lifecycle.ensure_running(running)
+    # THEN the same process keeps serving, with the same instance id
+    assert endpoint == running.endpoint
+    assert lifecycle.status(running).pid == first.pid
+    assert lifecycle.instance_id(running) == first.instance_id
+
+
+def test_stop_ends_the_server_and_status_says_so(running: lifecycle.Emulator) -> None:
+    # GIVEN a running emulator
+    pid = lifecycle.status(running).pid
+    assert pid is not None
+    # WHEN it is stopped
+    stopped = lifecycle.stop(running)
+    # THEN the process is gone, the pid file removed, and a second stop is a no-op
+    assert stopped is True
+    assert not lifecycle.status(running).running
+    assert not running.pid_file.exists()
+    assert lifecycle.stop(running) is False
+
+
+def test_port_taken_by_something_else_is_a_clear_error(moto: lifecycle.Emulator) -> None:
+    # GIVEN a plain TCP listener (not moto) on the emulator's port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind((moto.host, moto.port))
+        squatter.listen()
+        # WHEN the emulator is started
+        with pytest.raises(ToolingError) as caught:
+            lifecycle.start(moto, timeout=5)
+    # THEN the error names the port and says how to pick another
+    assert f"port {moto.port}" in caught.value.message
+    assert "not a moto server" in caught.value.message
+    assert lifecycle.PORT_ENV_VAR in caught.value.hint
+    assert not moto.pid_file.exists()
+
+
+def test_port_taken_by_a_foreign_moto_is_reported_as_such(
+    running: lifecycle.Emulator, tmp_path: Path
+) -> None:
+    # GIVEN our moto runs, and a second emulator definition with other dirs uses the same port
+    other = lifecycle.Emulator(port=running.port, state_dir=tmp_path / "other")
+    # WHEN the second one is started
+    with pytest.raises(ToolingError) as caught:
+        lifecycle.start(other, timeout=5)
+    # THEN it refuses to adopt a server it did not start
+    assert "moto server the tooling did not start" in caught.value.message
+
+
+def test_a_restart_makes_the_recorded_state_stale(
+    running: lifecycle.Emulator, tmp_path: Path
+) -> None:
+    # GIVEN a work dir whose state was applied against the running emulator
+    work = tmp_path / "work"
+    assert lifecycle.reset_state_if_stale(running, work) is False  # nothing there yet
+    (work / "terraform.tfstate").write_text('{"serial": 3}')
+    (work / "tfplan").write_bytes(b"plan")
+    (work / ".terraform").mkdir()
+    (work / ".terraform" / "terraform.tfstate").write_text("{}")
+    # WHEN nothing changed THEN the state is kept
+    assert lifecycle.reset_state_if_stale(running, work) is False
+    assert (work / "terraform.tfstate").exists()
+    # WHEN the emulator restarts (new in-memory world)
+    before = lifecycle.instance_id(running)
+    lifecycle.stop(running)
+    lifecycle.start(running)
+    # THEN the state and plans are dropped, the TF data dir kept, and the new id recorded
+    assert lifecycle.instance_id(running) != before
+    assert lifecycle.reset_state_if_stale(running, work) is True
+    assert not (work / "terraform.tfstate").exists()
+    assert not (work / "tfplan").exists()
+    assert (work / ".terraform" / "terraform.tfstate").exists()
+    marker = (work / lifecycle.STATE_MARKER_NAME).read_text().strip()
+    assert marker == lifecycle.instance_id(running)
+
+
+def test_a_wiped_emulator_is_detected_without_a_restart(
+    running: lifecycle.Emulator, tmp_path: Path
+) -> None:
+    # GIVEN state recorded against the running emulator
+    work = tmp_path / "work"
+    lifecycle.reset_state_if_stale(running, work)
+    (work / "terraform.tfstate").write_text("{}")
+    # WHEN moto's memory is wiped through its own API (same process, same pid)
+    reset = urllib.request.Request(f"{running.endpoint}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+    with urllib.request.urlopen(reset, timeout=5) as response:  # noqa: S310 - loopback
+        assert response.status == 200
+    # THEN the state counts as stale
+    assert lifecycle.reset_state_if_stale(running, work) is True
+    assert not (work / "terraform.tfstate").exists()
+
+
+def test_port_and_dir_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN the env vars set (they win over invoke config)
+    monkeypatch.setenv(lifecycle.PORT_ENV_VAR, "45999")
+    monkeypatch.setenv(lifecycle.DIR_ENV_VAR, str(tmp_path))
+    # WHEN the project's emulator is resolved with a configured port
+    chosen = lifecycle.default_emulator(port=4000)
+    # THEN the env values are used
+    assert chosen == lifecycle.Emulator(port=45999, state_dir=tmp_path.resolve())
+    # AND without them the config and then the default apply
+    monkeypatch.delenv(lifecycle.PORT_ENV_VAR)
+    assert lifecycle.default_emulator(port="4000").port == 4000
+    assert lifecycle.default_emulator().port == lifecycle.DEFAULT_PORT
+
+
+@pytest.mark.parametrize("bad", ["http", "0", "70000"])
+def test_a_bad_port_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv(lifecycle.PORT_ENV_VAR, bad)
+    with pytest.raises(ToolingError, match="is not a TCP port number"):
+        lifecycle.default_emulator()
+
+
+def test_fake_environment_points_at_the_emulator() -> None:
+    chosen = lifecycle.Emulator(port=45000)
+    env = lifecycle.fake_aws_environment(chosen, "eu-west-1")
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:45000"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
+    assert env["AWS_ACCESS_KEY_ID"] == "test"
+
+
+def test_objects_in_a_tls_only_bucket_are_reachable(running: lifecycle.Emulator) -> None:
+    # GIVEN a bucket with the TLS-only policy every bucket of the stack carries
+    s3 = _s3(running.endpoint)
+    s3.create_bucket(Bucket="tls-only")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(policy))
+    # WHEN an object is written and read through the emulator
+    s3.put_object(Bucket="tls-only", Key="a b.txt", Body=b"hello")
+    body = s3.get_object(Bucket="tls-only", Key="a b.txt")["Body"].read()
+    # THEN moto's condition-blind policy check does not turn the statement into a blanket deny
+    assert body == b"hello"
+    # AND the policy is still stored as written (Terraform reads it back)
+    assert json.loads(s3.get_bucket_policy(Bucket="tls-only")["Policy"]) == policy
+
+
+def test_a_log_group_key_can_be_changed_in_place(running: lifecycle.Emulator) -> None:
+    # GIVEN a KMS-encrypted log group in the emulator (moto itself lacks AssociateKmsKey)
+    clients = {
+        name: boto3.client(
+            name,
+            endpoint_url=running.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        for name in ("kms", "logs")
+    }
+    first, second = (clients["kms"].create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    clients["logs"].create_log_group(logGroupName="/aws/lambda/probe", kmsKeyId=first)
+
+    def key_of_group() -> str | None:
+        (group,) = clients["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/probe")[
+            "logGroups"
+        ]
+        return group.get("kmsKeyId")
+
+    # WHEN the key is swapped, then removed, as Terraform does for an in-place key change
+    clients["logs"].associate_kms_key(logGroupName="/aws/lambda/probe", kmsKeyId=second)
+    swapped = key_of_group()
+    clients["logs"].disassociate_kms_key(logGroupName="/aws/lambda/probe")
+    # THEN the group reports each key in turn, and an unknown group is a 400, not a 500
+    assert (swapped, key_of_group()) == (second, None)
+    with pytest.raises(clients["logs"].exceptions.ResourceNotFoundException):
+        clients["logs"].associate_kms_key(logGroupName="/missing", kmsKeyId=second)

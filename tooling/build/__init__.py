@@ -1,0 +1,1 @@
+"""The reproducible Lambda zip (`invoke build`)."""

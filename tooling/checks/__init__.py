@@ -1,0 +1,1 @@
+"""The `check` steps (ruff, terraform, checkov, workflow linters) and the `test` suite."""

@@ -1,0 +1,1 @@
+"""One env through a saved, reviewed plan: target, saved-plan contract, flows, prompts."""

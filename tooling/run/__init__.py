@@ -1,0 +1,1 @@
+"""Invoking a deployed function (`invoke local`)."""

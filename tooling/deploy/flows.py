@@ -19,7 +19,6 @@ The flow, and why:
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 import os
@@ -47,6 +46,7 @@ from tooling.deploy.target import (
     resolve_target,
     runner_for,
 )
+from tooling.plan import guard
 from tooling.plan.summary import PlanSummary, summarize
 
 if TYPE_CHECKING:
@@ -191,14 +191,8 @@ def format_outputs(outputs: Mapping[str, Any], *, as_json: bool = False) -> str:
 
 
 def enforce_plan_guard(target: Target, allow_destroy: str | None) -> None:
-    """Run the plan guard (tooling/plan/guard.py) on the saved plan's JSON, when installed."""
-    try:
-        plan_guard = importlib.import_module("tooling.plan.guard")  # optional module
-    except ImportError:
-        log.warning("plan guard not installed (tooling/plan/guard.py): skipping its check")
-        say("note: plan guard not installed; destroy/replace protection not checked")
-        return
-    plan_guard.enforce(target.plan_json, target.env, allow_destroy)
+    """Run the plan guard (:mod:`tooling.plan.guard`) on the saved plan's JSON."""
+    guard.enforce(target.plan_json, target.env, allow_destroy)
 
 
 def _ensure_initialised(runner: TerraformRunner, target: Target) -> None:

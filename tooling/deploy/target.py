@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tooling.core import envs, tools
 from tooling.core.errors import ToolingError
+from tooling.emulator.override import prepare_emulated_root
 from tooling.tf.runner import TerraformRunner
 
 PLAN_FILE = "tfplan"
@@ -84,23 +84,11 @@ def resolve_target(env: str, *, emulated: bool = False) -> Target:
     """The root dir, work dir, variables and env vars Terraform needs for ``env``."""
     name = envs.resolve_env(env)
     if name == envs.LOCAL_ENV or emulated:
-        try:
-            prepare_emulated_root = importlib.import_module(
-                "tooling.emulator.override"
-            ).prepare_emulated_root
-        except ImportError as error:
-            raise ToolingError(
-                f"emulator support not installed (needed for {name}"
-                f"{'' if name == envs.LOCAL_ENV else ' --emulated'}): {error}",
-                hint="tooling/emulator/override.py provides prepare_emulated_root(); "
-                "check that the checkout is complete and `.ci/invoke` installed the tooling",
-            ) from error
         prepared = prepare_emulated_root(name)
-        work_dir = getattr(prepared, "work_dir", None) or envs.work_dir(name)
         return Target(
             env=name,
-            root_dir=Path(prepared.root_dir),
-            work_dir=Path(work_dir),
+            root_dir=prepared.root_dir,
+            work_dir=prepared.work_dir or envs.work_dir(name),
             emulated=True,
             variables=dict(prepared.variables),
             environment=dict(prepared.environment),

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tooling.build import package
-from tooling.core.errors import ToolingError
 from tooling.build.package import BuildPaths, BuildSettings
+from tooling.core.errors import ToolingError
 
 if TYPE_CHECKING:
     from pathlib import Path

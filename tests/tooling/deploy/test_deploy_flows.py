@@ -21,6 +21,7 @@ from tooling.build import package
 from tooling.core import envs, paths, tools
 from tooling.core.errors import ToolingError
 from tooling.deploy import flows, target
+from tooling.plan import guard
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -94,13 +95,10 @@ def repo(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     # The real plan guard is tested in its own area; here its calls are recorded.
     guard_calls: list[tuple[Path, str, str | None]] = []
-    fake_guard = types.ModuleType("tooling.plan.guard")
-    fake_guard.enforce = lambda path, env, reason: guard_calls.append((path, env, reason))
-    monkeypatch.setitem(sys.modules, "tooling.plan.guard", fake_guard)
-    # Once the real module was imported (other tests), `from tooling import plan_guard` reads the
-    # package attribute and never sys.modules: drop it so the stand-in above is what is found.
-    monkeypatch.delattr(sys.modules["tooling"], "plan_guard", raising=False)
-    # Local runs go through a stand-in for tooling.emulated with the same interface.
+    monkeypatch.setattr(
+        guard, "enforce", lambda path, env, reason: guard_calls.append((path, env, reason))
+    )
+    # Local runs go through a stand-in for the emulator's root preparation (same interface).
     prepared: list[str] = []
 
     def prepare_emulated_root(env: str) -> FakeEmulatedRoot:
@@ -112,9 +110,7 @@ def repo(tmp_path, monkeypatch):
             work_dir=tmp_path / ".work" / (env if env == "local" else f"{env}-emulated"),
         )
 
-    fake_emulated = types.ModuleType("tooling.emulator.override")
-    fake_emulated.prepare_emulated_root = prepare_emulated_root
-    monkeypatch.setitem(sys.modules, "tooling.emulator.override", fake_emulated)
+    monkeypatch.setattr(target, "prepare_emulated_root", prepare_emulated_root)
     return types.SimpleNamespace(path=tmp_path, guard_calls=guard_calls, prepared=prepared)
 
 
@@ -239,24 +235,10 @@ def test_emulated_real_env_keeps_its_own_work_dir(repo):
     assert not (repo.path / ".work" / "prod").exists()
 
 
-def test_local_without_emulator_support_is_a_clear_error(repo, monkeypatch):
-    # GIVEN tooling.emulated cannot be imported
-    monkeypatch.setitem(sys.modules, "tooling.emulator.override", None)
-    with pytest.raises(ToolingError, match="emulator support not installed"):
-        flows.plan("local")
-
-
 def test_plan_for_real_env_is_stale_for_emulated_apply(repo):
     flows.plan("dev")
     with pytest.raises(ToolingError, match="no saved plan for dev \\(emulated\\)"):
         flows.apply("dev", emulated=True)
-
-
-def test_missing_plan_guard_module_is_skipped_with_a_note(repo, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tooling.plan.guard", None)
-    flows.plan("dev")
-    flows.apply("dev")
-    assert "plan guard not installed" in capsys.readouterr().err
 
 
 def test_plan_guard_refusal_stops_apply(repo, monkeypatch):
@@ -264,7 +246,7 @@ def test_plan_guard_refusal_stops_apply(repo, monkeypatch):
     def refuse(path, env, reason):
         raise ToolingError("plan guard: blocked")
 
-    sys.modules["tooling.plan.guard"].enforce = refuse
+    monkeypatch.setattr(guard, "enforce", refuse)
     flows.plan("dev")
     # THEN apply raises and the plan stays for review
     with pytest.raises(ToolingError, match="plan guard: blocked"):
@@ -423,14 +405,14 @@ def test_plan_for_another_emulator_endpoint_is_stale(repo, monkeypatch):
     # GIVEN a saved local plan, made against one emulator
     flows.plan("local")
     # WHEN the emulator came back elsewhere (its root variables changed) before apply
-    prepare = sys.modules["tooling.emulator.override"].prepare_emulated_root
+    prepare = target.prepare_emulated_root
 
     def moved(env):
         root = prepare(env)
         root.variables = {"extra": "another emulator"}
         return root
 
-    monkeypatch.setattr(sys.modules["tooling.emulator.override"], "prepare_emulated_root", moved)
+    monkeypatch.setattr(target, "prepare_emulated_root", moved)
     # THEN apply refuses: the plan was made for another target
     with pytest.raises(ToolingError, match="made for another target"):
         flows.apply("local")

@@ -32,3 +32,8 @@ output "failures_queue_arn" {
   description = "ARN of the queue that keeps failed events."
   value       = aws_sqs_queue.failures.arn
 }
+
+output "failures_queue_retention_seconds" {
+  description = "How long the failures queue keeps a message, in seconds (the aging alarm must fire well before)."
+  value       = aws_sqs_queue.failures.message_retention_seconds
+}

@@ -1,4 +1,14 @@
-# The env roots link to these files: module calls only; values come from each env's terraform.tfvars.
+# The env roots link to these files: module calls only. Values are the shared defaults of
+# variables.tf, overridden by what differs in each env's terraform.tfvars.
+
+locals {
+  # Alarm names the naming module does not list yet. Same pattern, from its outputs, until its
+  # components include these three (then: module.naming.names["failed-events-waiting"], …).
+  failed_events_alarm_names = {
+    for component in ["failed-events-waiting", "failed-events-aging", "failed-events-undelivered"] :
+    component => lower("${var.project}-${component}-${module.naming.region_short}-${var.environment}")
+  }
+}
 
 module "naming" {
   source = "../../modules/naming"
@@ -47,8 +57,10 @@ module "compute" {
     id  = module.storage.uploads_bucket_name
     arn = module.storage.uploads_bucket_arn
   }
-  results_topic_arn  = module.notifications.results_topic_arn
-  failures_topic_arn = module.notifications.failures_topic_arn
+  notification_filter = { prefix = var.uploads_prefix == "" ? null : var.uploads_prefix }
+  async_retries       = var.processor_async
+  results_topic_arn   = module.notifications.results_topic_arn
+  failures_topic_arn  = module.notifications.failures_topic_arn
   idempotency_table = {
     name = module.storage.idempotency_table_name
     arn  = module.storage.idempotency_table_arn
@@ -75,13 +87,16 @@ module "monitoring" {
   source = "../../modules/monitoring"
 
   names = {
-    error_rate_alarm           = module.naming.names["error-rate"]
-    throttles_alarm            = module.naming.names["throttles"]
-    processor_duration_alarm   = module.naming.names["processor-duration"]
-    api_duration_alarm         = module.naming.names["api-duration"]
-    api_5xx_alarm              = module.naming.names["api-5xx"]
-    destination_failures_alarm = module.naming.names["destination-failures"]
-    dashboard                  = module.naming.names["dashboard"]
+    error_rate_alarm                = module.naming.names["error-rate"]
+    throttles_alarm                 = module.naming.names["throttles"]
+    processor_duration_alarm        = module.naming.names["processor-duration"]
+    api_duration_alarm              = module.naming.names["api-duration"]
+    api_5xx_alarm                   = module.naming.names["api-5xx"]
+    destination_failures_alarm      = module.naming.names["destination-failures"]
+    failed_events_waiting_alarm     = local.failed_events_alarm_names["failed-events-waiting"]
+    failed_events_aging_alarm       = local.failed_events_alarm_names["failed-events-aging"]
+    failed_events_undelivered_alarm = local.failed_events_alarm_names["failed-events-undelivered"]
+    dashboard                       = module.naming.names["dashboard"]
   }
   functions = {
     processor_name    = module.compute.processor_function_name
@@ -93,6 +108,16 @@ module "monitoring" {
     name  = module.api.api_name
     stage = module.api.stage_name
   }
+  failures_queue = {
+    queue_name        = module.notifications.failures_queue_name
+    topic_name        = module.notifications.failures_topic_name
+    retention_seconds = module.notifications.failures_queue_retention_seconds
+  }
+  log_groups = {
+    processor  = module.compute.processor_log_group_name
+    api        = module.compute.api_log_group_name
+    api_access = module.api.access_log_group_name
+  }
   alerts_topic_arn = module.notifications.alerts_topic_arn
-  runbook_url      = "https://${var.repository}/blob/main/docs/terraform.md"
+  runbook_url      = "https://${var.repository}/blob/main/docs/runbook.md"
 }

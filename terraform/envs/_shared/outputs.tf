@@ -59,3 +59,52 @@ output "error_rate_alarm_name" {
   description = "Name of the processor's error-rate alarm."
   value       = module.monitoring.error_rate_alarm_name
 }
+
+output "api_log_group_name" {
+  description = "Log group of the API function."
+  value       = module.compute.api_log_group_name
+}
+
+output "failures_queue_url" {
+  description = "URL of the queue that keeps the processor's failed events (raw on-failure destination records), for `invoke failures` and `invoke redrive`."
+  value       = module.notifications.failures_queue_url
+}
+
+output "failures_queue_arn" {
+  description = "ARN of the queue that keeps the processor's failed events."
+  value       = module.notifications.failures_queue_arn
+}
+
+output "alarm_names" {
+  description = "Every alarm of the stack, by purpose (docs/runbook.md has a section per key, its anchor the key with '-' for '_')."
+  value       = module.monitoring.alarm_names
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (also the folder of the saved Logs Insights queries)."
+  value       = module.monitoring.dashboard_name
+}
+
+output "processor_async_config" {
+  description = "Asynchronous invocation settings of the processor: retries, maximum event age (seconds) and the on-failure destination."
+  value = {
+    maximum_retry_attempts       = var.processor_async.maximum_retry_attempts
+    maximum_event_age_in_seconds = var.processor_async.maximum_event_age_in_seconds
+    on_failure_destination_arn   = module.notifications.failures_topic_arn
+  }
+}
+
+output "log_retention_in_days" {
+  description = "Retention of the functions' and the API access log groups, in days."
+  value       = var.log_retention_in_days
+}
+
+output "error_rate_alarm" {
+  description = "The processor's error-rate alarm: name, threshold (percent of invocations), period (seconds), evaluation periods."
+  value       = module.monitoring.error_rate_alarm
+}
+
+output "uploads_prefix" {
+  description = "Key prefix the processor's S3 notification listens on (\"\" = every key of the uploads bucket)."
+  value       = var.uploads_prefix
+}

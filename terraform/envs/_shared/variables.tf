@@ -1,17 +1,27 @@
-# Shared by every env root (symlinked): envs differ in terraform.tfvars values, not in structure.
+# Shared by every env root (symlinked). The defaults here are the values the envs share, stated
+# once; each env's terraform.tfvars holds only what differs for it (tests/terraform/
+# test_env_differences.py keeps it that way). An object attribute left unset (null) takes the
+# module's own default (compute: processor timeout 300 s, api timeout 20 s, max_object_bytes 1 GiB,
+# log_level INFO), so a value the module already defaults to is not restated here either.
 
 variable "project" {
   description = "Short project name, the first part of every resource name."
   type        = string
+  default     = "sfp"
 }
 
 variable "environment" {
   description = "Environment name: local, dev, staging or prod."
   type        = string
+
+  validation {
+    condition     = contains(["local", "dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of local, dev, staging, prod."
+  }
 }
 
 variable "region" {
-  description = "AWS region of the environment."
+  description = "AWS region of the environment (no default: every env names its own)."
   type        = string
 }
 
@@ -21,8 +31,9 @@ variable "allowed_account_ids" {
 }
 
 variable "repository" {
-  description = "Source repository, recorded in the default tags and used for runbook links."
+  description = "Source repository (host/owner/name), recorded in the default tags and used for the alarms' runbook links (https://<repository>/blob/main/docs/runbook.md)."
   type        = string
+  default     = "github.com/example-org/serverless-file-processor"
 }
 
 variable "package_path" {
@@ -50,54 +61,81 @@ variable "bucket_lifecycle_rules" {
   default     = true
 }
 
+variable "uploads_prefix" {
+  description = "Key prefix of the uploads the processor's S3 notification reacts to; \"\" = every object of the uploads bucket."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = !startswith(var.uploads_prefix, "/")
+    error_message = "uploads_prefix is an S3 key prefix such as \"incoming/\"; keys never start with '/'."
+  }
+}
+
 variable "log_retention_in_days" {
-  description = "Retention of the function and API access log groups."
+  description = "Retention of the function and API access log groups, in days (one year: CKV_AWS_338)."
   type        = number
+  default     = 365
 }
 
 variable "processor" {
-  description = "Sizing of the S3-triggered processor function."
+  description = "Sizing of the S3-triggered processor function; unset attributes take the compute module's defaults."
   type = object({
-    memory_size          = optional(number)
+    memory_size          = optional(number, 512)
     timeout              = optional(number)
     reserved_concurrency = optional(number)
   })
+  default = {}
+}
+
+variable "processor_async" {
+  description = "Asynchronous invocation of the processor: retries after a failed attempt (Lambda allows 0-2) and how old an event may get, in seconds, before it goes to the failures topic unprocessed."
+  type = object({
+    maximum_retry_attempts       = optional(number, 2)
+    maximum_event_age_in_seconds = optional(number, 180)
+  })
+  default = {}
 }
 
 variable "api_function" {
-  description = "Sizing of the API function (timeout well under API Gateway's 29 s)."
+  description = "Sizing of the API function (timeout well under API Gateway's 29 s); unset attributes take the compute module's defaults."
   type = object({
-    memory_size          = optional(number)
+    memory_size          = optional(number, 256)
     timeout              = optional(number)
-    reserved_concurrency = optional(number)
+    reserved_concurrency = optional(number, 2)
   })
+  default = {}
 }
 
 variable "handler_settings" {
-  description = "Settings passed to the handler as environment variables."
+  description = "Settings passed to the handler as environment variables; unset attributes take the compute module's defaults."
   type = object({
     max_object_bytes      = optional(number)
-    max_sync_object_bytes = optional(number)
+    max_sync_object_bytes = optional(number, 52428800)
     log_level             = optional(string)
   })
+  default = {}
 }
 
 variable "api_throttling" {
-  description = "Stage-wide API throttling."
+  description = "Stage-wide API throttling (steady requests per second, burst)."
   type = object({
-    rate_limit  = number
-    burst_limit = number
+    rate_limit  = optional(number, 10)
+    burst_limit = optional(number, 20)
   })
+  default = {}
 }
 
 variable "api_logging_level" {
   description = "Execution logging level of the API stage (INFO or ERROR)."
   type        = string
+  default     = "INFO"
 }
 
 variable "manage_apigateway_account" {
   description = "Whether this root manages the account-level API Gateway CloudWatch role (one per account and region)."
   type        = bool
+  default     = true
 }
 
 variable "alert_email_addresses" {

@@ -37,6 +37,7 @@ provider "aws" {
     logs       = var.emulator_endpoint
     s3         = var.emulator_endpoint
     sns        = var.emulator_endpoint
+    sqs        = var.emulator_endpoint
     sts        = var.emulator_endpoint
   }
 

@@ -1,8 +1,7 @@
-project             = "sfp"
+# Only what differs from the shared defaults (../_shared/variables.tf).
 environment         = "prod"
 region              = "us-east-1"
 allowed_account_ids = ["333333333333"] # placeholder: the prod account id
-repository          = "github.com/example-org/serverless-file-processor"
 
 log_retention_in_days = 731
 
@@ -14,14 +13,12 @@ processor = {
 
 api_function = {
   memory_size          = 512
-  timeout              = 20
   reserved_concurrency = 20
 }
 
 handler_settings = {
   max_object_bytes      = 5368709120
   max_sync_object_bytes = 104857600
-  log_level             = "INFO"
 }
 
 api_throttling = {
@@ -29,5 +26,4 @@ api_throttling = {
   burst_limit = 100
 }
 
-api_logging_level         = "ERROR"
-manage_apigateway_account = true
+api_logging_level = "ERROR"

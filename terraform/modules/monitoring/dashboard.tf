@@ -30,6 +30,17 @@ locals {
       stat    = "Sum"
       metrics = [["AWS/ApiGateway", "Count", "ApiName", var.api.name, "Stage", var.api.stage], [".", "4XXError", ".", ".", ".", "."], [".", "5XXError", ".", ".", ".", "."]]
     },
+    {
+      # What the three failed-events alarms watch: events waiting (left axis), the oldest one's
+      # age in seconds (right axis), and deliveries from the failures topic that SNS gave up on.
+      title = "Failed events"
+      stat  = "Maximum"
+      metrics = [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.failures_queue.queue_name, { label = "waiting" }],
+        [".", "ApproximateAgeOfOldestMessage", ".", ".", { label = "oldest waiting (s)", yAxis = "right" }],
+        ["AWS/SNS", "NumberOfNotificationsFailed", "TopicName", var.failures_queue.topic_name, { label = "undelivered", stat = "Sum" }],
+      ]
+    },
   ]
 }
 

@@ -1,13 +1,16 @@
 variable "names" {
-  description = "Names of the alarms and the dashboard (from the naming module)."
+  description = "Names of the alarms and the dashboard (from the naming module). The saved Logs Insights queries are named <dashboard>/<query>, so they sit in one folder per env."
   type = object({
-    error_rate_alarm           = string
-    throttles_alarm            = string
-    processor_duration_alarm   = string
-    api_duration_alarm         = string
-    api_5xx_alarm              = string
-    destination_failures_alarm = string
-    dashboard                  = string
+    error_rate_alarm                = string
+    throttles_alarm                 = string
+    processor_duration_alarm        = string
+    api_duration_alarm              = string
+    api_5xx_alarm                   = string
+    destination_failures_alarm      = string
+    failed_events_waiting_alarm     = string
+    failed_events_aging_alarm       = string
+    failed_events_undelivered_alarm = string
+    dashboard                       = string
   })
 
   validation {
@@ -84,11 +87,40 @@ variable "api_5xx_threshold_percent" {
 }
 
 variable "runbook_url" {
-  description = "URL of the alarm runbook (docs/terraform.md); each alarm description links to its section."
+  description = "URL of the alarm runbook (docs/runbook.md in the repository); each alarm description links to its section."
   type        = string
 
   validation {
     condition     = can(regex("^https://", var.runbook_url))
     error_message = "runbook_url must be an https URL."
+  }
+}
+
+variable "failures_queue" {
+  description = "The queue that keeps failed events and the topic that feeds it (names: the dimensions of their metrics), the queue's retention, and the age of the oldest waiting event, in seconds, above which the aging alarm fires (default one day; it must leave time before the retention drops the event)."
+  type = object({
+    queue_name            = string
+    topic_name            = string
+    retention_seconds     = number
+    age_threshold_seconds = optional(number, 86400)
+  })
+
+  validation {
+    condition     = var.failures_queue.age_threshold_seconds >= 300 && var.failures_queue.age_threshold_seconds < var.failures_queue.retention_seconds
+    error_message = "failures_queue.age_threshold_seconds must be at least 300 and less than the queue's retention_seconds (or events are dropped before the alarm fires)."
+  }
+}
+
+variable "log_groups" {
+  description = "Log groups the saved Logs Insights queries read: the processor's and the API function's, and the API stage's access log group."
+  type = object({
+    processor  = string
+    api        = string
+    api_access = string
+  })
+
+  validation {
+    condition     = alltrue([for name in values(var.log_groups) : can(regex("^[A-Za-z0-9_./#-]{1,512}$", name))])
+    error_message = "Log group names must be 1-512 characters of letters, digits and '_', '-', '/', '.', '#'."
   }
 }

@@ -34,3 +34,22 @@ variable "alert_email_addresses" {
     error_message = "alert_email_addresses must contain valid email addresses."
   }
 }
+
+variable "failures_queue" {
+  description = "The queue subscribed to the failures topic that keeps failed events: its name (default: the failures topic's name) and how long it keeps a message, in seconds (default and maximum: 14 days)."
+  type = object({
+    name                      = optional(string)
+    message_retention_seconds = optional(number, 1209600)
+  })
+  default = {}
+
+  validation {
+    condition     = var.failures_queue.name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.failures_queue.name))
+    error_message = "failures_queue.name must be 1-80 characters of letters, digits, '_' and '-' (a standard queue)."
+  }
+
+  validation {
+    condition     = var.failures_queue.message_retention_seconds >= 60 && var.failures_queue.message_retention_seconds <= 1209600
+    error_message = "failures_queue.message_retention_seconds must be 60-1209600 (1 minute to 14 days)."
+  }
+}

@@ -1,7 +1,7 @@
 """The emulator process: moto server, with the project's fixes for moto quirks applied first.
 
-Run as ``python -m tooling.emulator_server -H 127.0.0.1 -p PORT`` (what
-:func:`tooling.emulator.moto_command` starts); the arguments are moto server's own.
+Run as ``python -m tooling.emulator.server -H 127.0.0.1 -p PORT`` (what
+:func:`tooling.emulator.lifecycle.moto_command` starts); the arguments are moto server's own.
 
 Quirks fixed here, and why they are fixed in the emulator rather than in the Terraform config:
 
@@ -12,6 +12,7 @@ Quirks fixed here, and why they are fixed in the emulator rather than in the Ter
   an unconditional Deny, and every GetObject/PutObject answers 403 — even over TLS. moto does
   not enforce IAM identity policies either, so the emulator skips bucket-policy evaluation
   altogether; the policies are still stored and returned, so Terraform plans stay exact.
+* **Saved Logs Insights queries hang the apply**: see :mod:`tooling.emulator.logs_queries`.
 * **Changing a log group's KMS key hangs the apply.** moto implements ``kmsKeyId`` on
   CreateLogGroup but not ``AssociateKmsKey``/``DisassociateKmsKey``: it answers 500 and the
   provider retries until its timeout. Any in-place key change (a re-created key, a state left by
@@ -30,6 +31,8 @@ def patch_moto() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
 
+    from tooling.emulator import logs_queries  # imports moto: only this process loads it
+
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
         # NEUTRAL = "the bucket policy neither allows nor denies": moto then applies its usual
         # (permissive) defaults, as for a bucket without a policy.
@@ -38,6 +41,7 @@ def patch_moto() -> None:
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
     _add_log_group_key_actions()
+    logs_queries.install()
 
 
 def _add_log_group_key_actions() -> None:

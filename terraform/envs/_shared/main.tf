@@ -16,6 +16,8 @@ module "storage" {
   idempotency_table_name  = module.naming.names["idempotency"]
   kms_alias_name          = module.naming.names["key"]
   lifecycle_rules_enabled = var.bucket_lifecycle_rules
+  alarm_arn_patterns      = [module.naming.alarm_arn_pattern]
+  uploader_policy_name    = module.naming.names["uploader"]
 }
 
 module "notifications" {

@@ -59,3 +59,13 @@ output "error_rate_alarm_name" {
   description = "Name of the processor's error-rate alarm."
   value       = module.monitoring.error_rate_alarm_name
 }
+
+output "uploader_policy_arn" {
+  description = "ARN of the managed policy an uploader role needs (s3:PutObject under the upload prefix, the stack's key through S3); attach it to uploader roles."
+  value       = module.storage.uploader_policy_arn
+}
+
+output "uploader_policy_json" {
+  description = "The uploader policy as JSON, for uploaders in other accounts or stacks that manage their own policies."
+  value       = module.storage.uploader_policy_json
+}

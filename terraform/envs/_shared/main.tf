@@ -30,6 +30,8 @@ module "notifications" {
   }
   kms_key_arn           = module.storage.kms_key_arn
   alert_email_addresses = var.alert_email_addresses
+  publisher_role_arn    = module.compute.role_arns["processor"]
+  alarm_arn_patterns    = [module.naming.alarm_arn_pattern]
 }
 
 module "compute" {

@@ -28,6 +28,7 @@ OUTPUTS = [
     "error_rate_alarm_name",
     "uploader_policy_arn",
     "uploader_policy_json",
+    "metrics_namespace",
 ]
 # Resource/data type prefix -> provider endpoint key that serves it.
 SERVICE_OF_PREFIX = {

@@ -69,3 +69,8 @@ output "uploader_policy_json" {
   description = "The uploader policy as JSON, for uploaders in other accounts or stacks that manage their own policies."
   value       = module.storage.uploader_policy_json
 }
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the handler's EMF metrics (one source: the compute module's handler settings)."
+  value       = module.compute.metrics_namespace
+}

@@ -73,6 +73,7 @@ module "api" {
   log_retention_in_days = var.log_retention_in_days
   kms_key_arn           = module.storage.kms_key_arn
   cloudwatch_role_name  = var.manage_apigateway_account ? module.naming.names["apigw-cloudwatch"] : null
+  invoke_access         = var.api_invoke_access
 }
 
 module "monitoring" {

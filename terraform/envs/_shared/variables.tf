@@ -105,3 +105,12 @@ variable "alert_email_addresses" {
   type        = list(string)
   default     = []
 }
+
+variable "api_invoke_access" {
+  description = "Who may invoke POST /process (the API's resource policy): principals = account ids and/or IAM role/user ARNs, vpc_endpoint_ids = execute-api interface endpoints (makes the API private). Everyone else is denied; the default lets nobody in."
+  type = object({
+    principals       = optional(list(string), [])
+    vpc_endpoint_ids = optional(list(string), [])
+  })
+  default = {}
+}

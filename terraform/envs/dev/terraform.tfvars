@@ -31,3 +31,8 @@ api_throttling = {
 
 api_logging_level         = "INFO"
 manage_apigateway_account = true
+
+# Callers of POST /process: any principal of the dev account with an IAM permission.
+api_invoke_access = {
+  principals = ["111111111111"] # placeholder: the dev account id
+}

@@ -31,3 +31,8 @@ api_throttling = {
 
 api_logging_level         = "INFO"
 manage_apigateway_account = true
+
+# Callers of POST /process: the emulator's account (moto's default).
+api_invoke_access = {
+  principals = ["123456789012"]
+}

@@ -31,3 +31,8 @@ api_throttling = {
 
 api_logging_level         = "INFO"
 manage_apigateway_account = true
+
+# Callers of POST /process: any principal of the staging account with an IAM permission.
+api_invoke_access = {
+  principals = ["222222222222"] # placeholder: the staging account id
+}

@@ -155,7 +155,9 @@ resource "aws_iam_role_policy_attachment" "custom" {
     assert failed == set()
 
 
-def tls_document(effect: str = "Deny", secure_transport: str = "false", identifier: str = "*") -> str:
+def tls_document(
+    effect: str = "Deny", secure_transport: str = "false", identifier: str = "*"
+) -> str:
     """A bucket policy built from a policy document with one TLS statement (parameterised)."""
     return f"""
 data "aws_iam_policy_document" "data" {{
@@ -237,5 +239,6 @@ def test_document_tls_check_leaves_inline_policies_to_the_resource_check(run_cus
     # GIVEN an inline (jsonencode) bucket policy without the TLS deny
     # WHEN CKV2_SFP_2 scans it
     passed, failed = run_custom_check("CKV2_SFP_2", BUCKET + ALLOW_ONLY_POLICY)
-    # THEN it does not fail it (CKV_SFP_1 fails it, see above)
+    # THEN it passes here (CKV_SFP_1 fails it, see above)
+    assert passed == {"aws_s3_bucket_policy.data"}
     assert failed == set()

@@ -26,7 +26,9 @@ _Q = "['\"]"
 DENY = re.compile(rf"{_Q}Effect{_Q}\s*:\s*{_Q}Deny{_Q}")
 NO_TLS = re.compile(rf"aws:SecureTransport{_Q}\s*:\s*\[?\s*{_Q}?false", re.IGNORECASE)
 ALL_S3_ACTIONS = re.compile(rf"{_Q}Action{_Q}\s*:\s*\[?[^\]}}]*?{_Q}(s3:)?\*{_Q}")
-POLICY_DOCUMENT_REFERENCE = re.compile(r"^\$?\{?data\.aws_iam_policy_document\.[\w-]+(\[[^\]]*\])?\.json\}?$")
+POLICY_DOCUMENT_REFERENCE = re.compile(
+    r"^\$?\{?data\.aws_iam_policy_document\.[\w-]+(\[[^\]]*\])?\.json\}?$"
+)
 EVERYONE = re.compile(
     rf"{_Q}Principal{_Q}\s*:\s*({_Q}\*{_Q}|\{{\s*{_Q}AWS{_Q}\s*:\s*\[?\s*{_Q}\*{_Q})"
 )

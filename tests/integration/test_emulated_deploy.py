@@ -67,7 +67,7 @@ def test_canary_passes_on_the_local_stack(pipelines: Pipelines) -> None:
     for check in (
         "duplicate delivery publishes nothing new",
         "POST /process answers the same facts",
-        "processor async config: 2 retries, 180 s, on-failure topic",
+        "processor async config: 2 retries, 3600 s, on-failure topic",
         "error-rate alarm",
     ):
         assert check in smoke.output, smoke.describe()

@@ -153,3 +153,92 @@ resource "aws_iam_role_policy_attachment" "custom" {
     # THEN it passes
     assert passed == {"aws_iam_role_policy_attachment.custom"}
     assert failed == set()
+
+
+def tls_document(
+    effect: str = "Deny", secure_transport: str = "false", identifier: str = "*"
+) -> str:
+    """A bucket policy built from a policy document with one TLS statement (parameterised)."""
+    return f"""
+data "aws_iam_policy_document" "data" {{
+  statement {{
+    sid       = "DenyInsecureTransport"
+    effect    = "{effect}"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.data.arn, "${{aws_s3_bucket.data.arn}}/*"]
+    principals {{
+      type        = "AWS"
+      identifiers = ["{identifier}"]
+    }}
+    condition {{
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["{secure_transport}"]
+    }}
+  }}
+  statement {{
+    sid       = "DenyOtherKeys"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${{aws_s3_bucket.data.arn}}/*"]
+    principals {{
+      type        = "AWS"
+      identifiers = ["*"]
+    }}
+    condition {{
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }}
+  }}
+}}
+
+resource "aws_s3_bucket_policy" "data" {{
+  bucket = aws_s3_bucket.data.id
+  policy = data.aws_iam_policy_document.data.json
+}}
+"""
+
+
+def test_document_tls_check_passes_a_policy_document_that_denies_insecure_transport(
+    run_custom_check,
+):
+    # GIVEN a bucket policy from a policy document with the TLS deny among other statements
+    # WHEN CKV2_SFP_2 scans it
+    passed, failed = run_custom_check("CKV2_SFP_2", BUCKET + tls_document())
+    # THEN the policy passes
+    assert passed == {"aws_s3_bucket_policy.data"}
+    assert failed == set()
+
+
+def test_document_tls_check_fails_a_document_whose_tls_statement_allows_or_misses(
+    run_custom_check,
+):
+    # GIVEN documents whose TLS statement allows, denies TLS requests, or names one principal
+    for hcl in (
+        tls_document(effect="Allow"),
+        tls_document(secure_transport="true"),
+        tls_document(identifier="arn:aws:iam::123456789012:root"),
+    ):
+        # WHEN CKV2_SFP_2 scans it
+        passed, failed = run_custom_check("CKV2_SFP_2", BUCKET + hcl)
+        # THEN the policy fails
+        assert failed == {"aws_s3_bucket_policy.data"}, hcl
+        assert passed == set(), hcl
+
+
+def test_inline_tls_check_leaves_policy_documents_to_the_graph_check(run_custom_check):
+    # GIVEN a bucket policy from a policy document (a reference CKV_SFP_1 cannot follow)
+    # WHEN CKV_SFP_1 scans it
+    passed, failed = run_custom_check("CKV_SFP_1", BUCKET + tls_document())
+    # THEN it neither passes nor fails it (CKV2_SFP_2 does the work)
+    assert (passed, failed) == (set(), set())
+
+
+def test_document_tls_check_leaves_inline_policies_to_the_resource_check(run_custom_check):
+    # GIVEN an inline (jsonencode) bucket policy without the TLS deny
+    # WHEN CKV2_SFP_2 scans it
+    passed, failed = run_custom_check("CKV2_SFP_2", BUCKET + ALLOW_ONLY_POLICY)
+    # THEN it passes here (CKV_SFP_1 fails it, see above)
+    assert passed == {"aws_s3_bucket_policy.data"}
+    assert failed == set()

@@ -35,6 +35,9 @@ OUTPUTS = [
     "log_retention_in_days",
     "error_rate_alarm",
     "uploads_prefix",
+    "uploader_policy_arn",
+    "uploader_policy_json",
+    "metrics_namespace",
 ]
 # Resource/data type prefix -> provider endpoint key that serves it.
 SERVICE_OF_PREFIX = {

@@ -14,7 +14,7 @@ with the uploaded bytes (size, sha256); a duplicate delivery must publish nothin
   over HTTPS with a SigV4-signed request (the API uses AWS_IAM).
 
 Wiring, through boto3 on the deployed resources: bucket encryption (SSE-KMS with the stack's key)
-and notification target, the processor's event-invoke config (2 retries, 180 s, on-failure
+and notification target, the processor's event-invoke config (2 retries, 3600 s, on-failure
 destination), the log group's retention and KMS key, the error-rate alarm's metric math and
 threshold.
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 EXPECTED_RETRIES = 2
 
 
-EXPECTED_EVENT_AGE_SECONDS = 180
+EXPECTED_EVENT_AGE_SECONDS = 3600
 
 
 EXPECTED_ALARM_THRESHOLD = 5.0
@@ -104,8 +104,8 @@ def check_bucket_notification(s3: Any, lambda_client: Any, deployment: Deploymen
 
 
 def check_event_invoke_config(lambda_client: Any, deployment: Deployment) -> Check:
-    """The processor's async config: 2 retries, 180 s max age, on-failure → the failures topic."""
-    name = "processor async config: 2 retries, 180 s, on-failure topic"
+    """The processor's async config: 2 retries, 3600 s max age, on-failure → the failures topic."""
+    name = "processor async config: 2 retries, 3600 s, on-failure topic"
     try:
         found = lambda_client.get_function_event_invoke_config(
             FunctionName=deployment.processor_function_name

@@ -13,6 +13,7 @@ Quirks fixed here, and why they are fixed in the emulator rather than in the Ter
   not enforce IAM identity policies either, so the emulator skips bucket-policy evaluation
   altogether; the policies are still stored and returned, so Terraform plans stay exact.
 * **Saved Logs Insights queries hang the apply**: see :mod:`tooling.emulator.logs_queries`.
+* **REST API resource policies cannot be read back**: see :mod:`tooling.emulator.rest_api_policy`.
 * **Changing a log group's KMS key hangs the apply.** moto implements ``kmsKeyId`` on
   CreateLogGroup but not ``AssociateKmsKey``/``DisassociateKmsKey``: it answers 500 and the
   provider retries until its timeout. Any in-place key change (a re-created key, a state left by
@@ -31,7 +32,10 @@ def patch_moto() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
 
-    from tooling.emulator import logs_queries  # imports moto: only this process loads it
+    from tooling.emulator import (  # they import moto: only this process loads them
+        logs_queries,
+        rest_api_policy,
+    )
 
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
         # NEUTRAL = "the bucket policy neither allows nor denies": moto then applies its usual
@@ -42,6 +46,7 @@ def patch_moto() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
     _add_log_group_key_actions()
     logs_queries.install()
+    rest_api_policy.install()
 
 
 def _add_log_group_key_actions() -> None:

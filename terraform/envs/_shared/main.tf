@@ -1,15 +1,6 @@
 # The env roots link to these files: module calls only. Values are the shared defaults of
 # variables.tf, overridden by what differs in each env's terraform.tfvars.
 
-locals {
-  # Alarm names the naming module does not list yet. Same pattern, from its outputs, until its
-  # components include these three (then: module.naming.names["failed-events-waiting"], …).
-  failed_events_alarm_names = {
-    for component in ["failed-events-waiting", "failed-events-aging", "failed-events-undelivered"] :
-    component => lower("${var.project}-${component}-${module.naming.region_short}-${var.environment}")
-  }
-}
-
 module "naming" {
   source = "../../modules/naming"
 
@@ -26,6 +17,9 @@ module "storage" {
   idempotency_table_name  = module.naming.names["idempotency"]
   kms_alias_name          = module.naming.names["key"]
   lifecycle_rules_enabled = var.bucket_lifecycle_rules
+  alarm_arn_patterns      = [module.naming.alarm_arn_pattern]
+  uploader_policy_name    = module.naming.names["uploader"]
+  uploads_prefix          = var.uploads_prefix
 }
 
 module "notifications" {
@@ -38,6 +32,8 @@ module "notifications" {
   }
   kms_key_arn           = module.storage.kms_key_arn
   alert_email_addresses = var.alert_email_addresses
+  publisher_role_arn    = module.compute.role_arns["processor"]
+  alarm_arn_patterns    = [module.naming.alarm_arn_pattern]
 }
 
 module "compute" {
@@ -58,7 +54,7 @@ module "compute" {
     arn = module.storage.uploads_bucket_arn
   }
   notification_filter = { prefix = var.uploads_prefix == "" ? null : var.uploads_prefix }
-  async_retries       = var.processor_async
+  async_retries       = { for key, value in var.processor_async : key => value if value != null }
   results_topic_arn   = module.notifications.results_topic_arn
   failures_topic_arn  = module.notifications.failures_topic_arn
   idempotency_table = {
@@ -81,6 +77,7 @@ module "api" {
   log_retention_in_days = var.log_retention_in_days
   kms_key_arn           = module.storage.kms_key_arn
   cloudwatch_role_name  = var.manage_apigateway_account ? module.naming.names["apigw-cloudwatch"] : null
+  invoke_access         = var.api_invoke_access
 }
 
 module "monitoring" {
@@ -93,9 +90,9 @@ module "monitoring" {
     api_duration_alarm              = module.naming.names["api-duration"]
     api_5xx_alarm                   = module.naming.names["api-5xx"]
     destination_failures_alarm      = module.naming.names["destination-failures"]
-    failed_events_waiting_alarm     = local.failed_events_alarm_names["failed-events-waiting"]
-    failed_events_aging_alarm       = local.failed_events_alarm_names["failed-events-aging"]
-    failed_events_undelivered_alarm = local.failed_events_alarm_names["failed-events-undelivered"]
+    failed_events_waiting_alarm     = module.naming.names["failed-events-waiting"]
+    failed_events_aging_alarm       = module.naming.names["failed-events-aging"]
+    failed_events_undelivered_alarm = module.naming.names["failed-events-undelivered"]
     dashboard                       = module.naming.names["dashboard"]
   }
   functions = {

@@ -87,11 +87,7 @@ output "dashboard_name" {
 
 output "processor_async_config" {
   description = "Asynchronous invocation settings of the processor: retries, maximum event age (seconds) and the on-failure destination."
-  value = {
-    maximum_retry_attempts       = var.processor_async.maximum_retry_attempts
-    maximum_event_age_in_seconds = var.processor_async.maximum_event_age_in_seconds
-    on_failure_destination_arn   = module.notifications.failures_topic_arn
-  }
+  value       = module.compute.processor_async_config
 }
 
 output "log_retention_in_days" {
@@ -107,4 +103,19 @@ output "error_rate_alarm" {
 output "uploads_prefix" {
   description = "Key prefix the processor's S3 notification listens on (\"\" = every key of the uploads bucket)."
   value       = var.uploads_prefix
+}
+
+output "uploader_policy_arn" {
+  description = "ARN of the managed policy an uploader role needs (s3:PutObject under the upload prefix, the stack's key through S3); attach it to uploader roles."
+  value       = module.storage.uploader_policy_arn
+}
+
+output "uploader_policy_json" {
+  description = "The uploader policy as JSON, for uploaders in other accounts or stacks that manage their own policies."
+  value       = module.storage.uploader_policy_json
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the handler's EMF metrics (one source: the compute module's handler settings)."
+  value       = module.compute.metrics_namespace
 }

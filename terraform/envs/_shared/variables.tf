@@ -89,10 +89,10 @@ variable "processor" {
 }
 
 variable "processor_async" {
-  description = "Asynchronous invocation of the processor: retries after a failed attempt (Lambda allows 0-2) and how old an event may get, in seconds, before it goes to the failures topic unprocessed."
+  description = "Asynchronous invocation of the processor: retries after a failed attempt (Lambda allows 0-2) and how old an event may get, in seconds, before it goes to the failures topic unprocessed. Unset values take the compute module's defaults (2 retries, 3600 s), which it validates against the timeout."
   type = object({
-    maximum_retry_attempts       = optional(number, 2)
-    maximum_event_age_in_seconds = optional(number, 180)
+    maximum_retry_attempts       = optional(number)
+    maximum_event_age_in_seconds = optional(number)
   })
   default = {}
 }
@@ -142,4 +142,13 @@ variable "alert_email_addresses" {
   description = "Email addresses subscribed to the alerts topic."
   type        = list(string)
   default     = []
+}
+
+variable "api_invoke_access" {
+  description = "Who may invoke POST /process (the API's resource policy): principals = account ids and/or IAM role/user ARNs, vpc_endpoint_ids = execute-api interface endpoints (makes the API private). Everyone else is denied; the default lets nobody in."
+  type = object({
+    principals       = optional(list(string), [])
+    vpc_endpoint_ids = optional(list(string), [])
+  })
+  default = {}
 }

@@ -10,3 +10,8 @@ processor = {
 handler_settings = {
   log_level = "DEBUG"
 }
+
+# Callers of POST /process: any principal of the dev account with an IAM permission.
+api_invoke_access = {
+  principals = ["111111111111"] # placeholder: the dev account id
+}

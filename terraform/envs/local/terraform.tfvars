@@ -13,3 +13,8 @@ handler_settings = {
   max_sync_object_bytes = 10485760
   log_level             = "DEBUG"
 }
+
+# Callers of POST /process: the emulator's account (moto's default).
+api_invoke_access = {
+  principals = ["123456789012"]
+}

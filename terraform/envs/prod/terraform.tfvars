@@ -27,3 +27,8 @@ api_throttling = {
 }
 
 api_logging_level = "ERROR"
+
+# Callers of POST /process: only the role(s) that need it.
+api_invoke_access = {
+  principals = ["arn:aws:iam::333333333333:role/sfp-api-caller"] # placeholder: the prod caller role
+}

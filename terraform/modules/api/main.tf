@@ -5,7 +5,8 @@ resource "aws_api_gateway_rest_api" "this" {
   description = "serverless-file-processor: POST /process processes a named object of the uploads bucket"
 
   endpoint_configuration {
-    types = ["REGIONAL"]
+    types            = [local.endpoint_type]
+    vpc_endpoint_ids = local.endpoint_type == "PRIVATE" ? var.invoke_access.vpc_endpoint_ids : null
   }
 
   lifecycle {
@@ -99,6 +100,8 @@ resource "aws_api_gateway_deployment" "this" {
         aws_api_gateway_integration.process_post.type,
         aws_api_gateway_integration.process_post.uri,
       ]
+      # A changed resource policy takes effect only with a new deployment.
+      policy = aws_api_gateway_rest_api_policy.this.policy
     }))
   }
 

@@ -27,3 +27,8 @@ output "stage_arn" {
   description = "ARN of the stage (e.g. to associate an organisation's WAF web ACL)."
   value       = aws_api_gateway_stage.this.arn
 }
+
+output "execution_log_group_name" {
+  description = "Name of the stage's execution log group (API-Gateway-Execution-Logs_<id>/<stage>), created with retention and the key."
+  value       = aws_cloudwatch_log_group.execution.name
+}

@@ -7,6 +7,15 @@ resource "aws_cloudwatch_log_group" "access" {
   kms_key_id        = var.kms_key_arn
 }
 
+# API Gateway creates API-Gateway-Execution-Logs_<id>/<stage> itself when execution logging is
+# first used - unencrypted and kept forever. Created here first (before the method settings turn
+# logging on), with the retention and the key of the other log groups.
+resource "aws_cloudwatch_log_group" "execution" {
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+}
+
 resource "aws_api_gateway_stage" "this" {
   #checkov:skip=CKV_AWS_120:POST /process is not cacheable; a cache cluster would only add cost (APIGateway.5 applies only when caching is on).
   #checkov:skip=CKV2_AWS_29:Every request must be SigV4-signed (AWS_IAM) and the stage is throttled; a WAF web ACL is an organisation-level cost/policy decision associated outside this module (the stage ARN is an output).
@@ -37,7 +46,7 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  depends_on = [aws_api_gateway_account.this]
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -53,4 +62,7 @@ resource "aws_api_gateway_method_settings" "all" {
     throttling_rate_limit  = var.throttling.rate_limit
     throttling_burst_limit = var.throttling.burst_limit
   }
+
+  # Execution logging starts here: the group must exist first, or API Gateway creates its own.
+  depends_on = [aws_cloudwatch_log_group.execution]
 }

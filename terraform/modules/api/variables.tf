@@ -94,3 +94,25 @@ variable "cloudwatch_role_name" {
     error_message = "cloudwatch_role_name must be a valid IAM role name (1-64 characters)."
   }
 }
+
+variable "invoke_access" {
+  description = "Who may invoke POST /process (the API's resource policy). principals: 12-digit account ids (any principal of that account with an IAM permission) and IAM role/user ARNs; everyone else is denied, including principals of this account - an empty list denies every caller. vpc_endpoint_ids: execute-api interface endpoints (vpce-...); when set, the API becomes PRIVATE and requests from anywhere else are denied."
+  type = object({
+    principals       = optional(list(string), [])
+    vpc_endpoint_ids = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for principal in var.invoke_access.principals :
+      can(regex("^[0-9]{12}$", principal)) || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", principal))
+    ])
+    error_message = "invoke_access.principals must be 12-digit account ids or IAM role/user ARNs (arn:<partition>:iam::<account>:role/<name>); wildcards are not allowed in a policy's Principal."
+  }
+
+  validation {
+    condition     = alltrue([for endpoint in var.invoke_access.vpc_endpoint_ids : can(regex("^vpce-[0-9a-f]{8,17}$", endpoint))])
+    error_message = "invoke_access.vpc_endpoint_ids must be VPC endpoint ids (vpce-0123456789abcdef0)."
+  }
+}

@@ -42,3 +42,17 @@ output "role_arns" {
   description = "Execution role ARN of each function (processor, api)."
   value       = { for key, role in aws_iam_role.function : key => role.arn }
 }
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the handler's EMF metrics (POWERTOOLS_METRICS_NAMESPACE of both functions): the one source for dashboards and alarms on them."
+  value       = var.handler_settings.metrics_namespace
+}
+
+output "processor_async_config" {
+  description = "The processor's asynchronous invocation settings as deployed: maximum_retry_attempts, maximum_event_age_in_seconds, on_failure_destination_arn."
+  value = {
+    maximum_retry_attempts       = aws_lambda_function_event_invoke_config.processor.maximum_retry_attempts
+    maximum_event_age_in_seconds = aws_lambda_function_event_invoke_config.processor.maximum_event_age_in_seconds
+    on_failure_destination_arn   = one(one(aws_lambda_function_event_invoke_config.processor.destination_config).on_failure).destination
+  }
+}

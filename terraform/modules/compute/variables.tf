@@ -124,7 +124,7 @@ variable "notification_filter" {
 }
 
 variable "results_topic_arn" {
-  description = "ARN of the results topic both functions publish to."
+  description = "ARN of the results topic the processor publishes to (both functions get it as TOPIC_ARN)."
   type        = string
 }
 
@@ -142,10 +142,10 @@ variable "idempotency_table" {
 }
 
 variable "async_retries" {
-  description = "Asynchronous invocation settings of the processor."
+  description = "Asynchronous invocation settings of the processor. Lambda waits about 60 s before the first retry and about 120 s before the second, and an attempt can last up to the function's timeout, so the last retry starts up to retries x timeout + 60 (+ 120) s after the event arrived; maximum_event_age_in_seconds must cover that or the retry never runs (the event goes to the on-failure destination instead). The default, 2 retries and 3600 s, fits every allowed timeout (2 x 900 + 180 = 1980 s) and keeps throttled events queued for up to an hour."
   type = object({
     maximum_retry_attempts       = optional(number, 2)
-    maximum_event_age_in_seconds = optional(number, 180)
+    maximum_event_age_in_seconds = optional(number, 3600)
   })
   default = {}
 
@@ -153,18 +153,32 @@ variable "async_retries" {
     condition     = var.async_retries.maximum_retry_attempts >= 0 && var.async_retries.maximum_retry_attempts <= 2 && var.async_retries.maximum_event_age_in_seconds >= 60 && var.async_retries.maximum_event_age_in_seconds <= 21600
     error_message = "async_retries: maximum_retry_attempts 0-2, maximum_event_age_in_seconds 60-21600."
   }
+
+  # Every retry must still be inside the maximum event age when it starts: the k-th retry starts
+  # after k attempts of up to processor.timeout each and Lambda's waits of ~60 s and ~120 s.
+  validation {
+    condition = var.async_retries.maximum_event_age_in_seconds >= (
+      var.async_retries.maximum_retry_attempts * var.processor.timeout + [0, 60, 180][min(max(floor(var.async_retries.maximum_retry_attempts), 0), 2)]
+    )
+    error_message = "async_retries: ${var.async_retries.maximum_retry_attempts} retries with a processor timeout of ${var.processor.timeout} s need maximum_event_age_in_seconds >= ${var.async_retries.maximum_retry_attempts} x ${var.processor.timeout} s (attempts that time out) + ${[0, 60, 180][min(max(floor(var.async_retries.maximum_retry_attempts), 0), 2)]} s (Lambda waits ~60 s before the first retry and ~120 s before the second) = ${var.async_retries.maximum_retry_attempts * var.processor.timeout + [0, 60, 180][min(max(floor(var.async_retries.maximum_retry_attempts), 0), 2)]} s; it is ${var.async_retries.maximum_event_age_in_seconds} s, so the last retry would never run. Raise the age (up to 21600), or lower the retries or the timeout."
+  }
 }
 
 variable "handler_settings" {
-  description = "Settings passed to the handler as environment variables."
+  description = "Settings passed to the handler as environment variables. metrics_namespace (default ServerlessFileProcessor) is the one source of the handler's EMF namespace: the handler requires POWERTOOLS_METRICS_NAMESPACE and the module exports it (output metrics_namespace) for dashboards and alarms on custom metrics."
   type = object({
     max_object_bytes      = optional(number, 1073741824)
     max_sync_object_bytes = optional(number, 104857600)
     service_name          = optional(string, "file-processor")
-    metrics_namespace     = optional(string, "FileProcessor")
+    metrics_namespace     = optional(string, "ServerlessFileProcessor")
     log_level             = optional(string, "INFO")
   })
   default = {}
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.handler_settings.metrics_namespace)) && !startswith(var.handler_settings.metrics_namespace, "AWS/")
+    error_message = "handler_settings.metrics_namespace must be a CloudWatch namespace: 1-255 letters, digits and . _ / # : -, not starting with AWS/ (reserved)."
+  }
 
   validation {
     condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.handler_settings.log_level)

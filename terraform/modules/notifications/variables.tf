@@ -53,3 +53,23 @@ variable "failures_queue" {
     error_message = "failures_queue.message_retention_seconds must be 60-1209600 (1 minute to 14 days)."
   }
 }
+
+variable "publisher_role_arn" {
+  description = "ARN of the processor's execution role: the only principal allowed to publish to the results topic and (as Lambda's on-failure destination) to the failures topic; everyone else is denied sns:Publish there."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/.+$", var.publisher_role_arn))
+    error_message = "publisher_role_arn must be an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)."
+  }
+}
+
+variable "alarm_arn_patterns" {
+  description = "ARNs (or ArnLike patterns) of the CloudWatch alarms that notify the alerts topic; cloudwatch.amazonaws.com may publish only for them (aws:SourceArn) and only from this account (aws:SourceAccount)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.alarm_arn_patterns) > 0 && alltrue([for pattern in var.alarm_arn_patterns : can(regex("^arn:[a-z-]+:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:.+$", pattern))])
+    error_message = "alarm_arn_patterns must list at least one CloudWatch alarm ARN or pattern (arn:<partition>:cloudwatch:<region>:<account>:alarm:<name or pattern>)."
+  }
+}

@@ -1,9 +1,11 @@
 # Two buckets: uploads (the processor's input) and access_logs (the uploads bucket's server access
-# logs). Both get the same hardening below, once, through for_each: versioning, SSE-KMS with the
-# stack's key and a bucket key, Block Public Access, ACLs disabled, a TLS-only policy, lifecycle.
+# logs). Both get the same hardening below, once, through for_each: versioning, Block Public
+# Access, ACLs disabled, lifecycle; each has its own default encryption and (TLS-only) bucket
+# policy. Uploads use SSE-KMS with the stack's key; the logs bucket uses SSE-S3, the only default
+# encryption S3 server access log delivery supports.
 
 resource "aws_s3_bucket" "uploads" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication is a DR/cost decision, not a default (S3.7 is not in FSBP); uploads are transient inputs.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is a DR/cost decision, not a default (S3.7 is not in FSBP); uploads are inputs that expire after lifecycle_rules.uploads_expiration_days (default 30) and their results are published to SNS.
   #checkov:skip=CKV2_AWS_62:The bucket's one notification (to the processor) lives in the compute module; checkov cannot follow the bucket across the module boundary.
   bucket        = var.uploads_bucket_name
   force_destroy = false
@@ -17,6 +19,7 @@ resource "aws_s3_bucket" "access_logs" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a DR/cost decision, not a default (S3.7 is not in FSBP).
   #checkov:skip=CKV_AWS_18:This is the access-log target; logging it would log itself (AWS advises against it).
   #checkov:skip=CKV2_AWS_62:Nothing consumes events from the access-log bucket.
+  #checkov:skip=CKV_AWS_145:S3 server access log delivery supports only SSE-S3 as the target bucket's default encryption, not SSE-KMS (S3 user guide, enable-server-access-logging); the logs bucket is SSE-S3 on purpose.
   bucket        = var.access_logs_bucket_name
   force_destroy = false
 
@@ -34,30 +37,138 @@ locals {
   # Where the uploads bucket's access logs land; the delivery statement allows exactly this.
   access_log_prefix = "s3/${var.uploads_bucket_name}/"
 
-  # Statements each bucket's policy has besides the TLS-only deny that every bucket gets.
-  extra_policy_statements = {
-    uploads = []
-    access_logs = [
-      {
-        # With BucketOwnerEnforced, log delivery is authorised here instead of by an ACL, and
-        # only for the uploads bucket of this account.
-        Sid       = "AllowServerAccessLogDelivery"
-        Effect    = "Allow"
-        Principal = { Service = "logging.s3.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"
-        Condition = {
-          ArnLike      = { "aws:SourceArn" = aws_s3_bucket.uploads.arn }
-          StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
-        }
-      },
-    ]
+  # Current objects expire in both buckets (uploads: inputs already processed; logs: their
+  # retention); noncurrent versions expire after noncurrent_version_expiration_days.
+  current_version_expiration_days = {
+    uploads     = var.lifecycle_rules.uploads_expiration_days
+    access_logs = var.lifecycle_rules.access_logs_expiration_days
+  }
+}
+
+# The uploads bucket's policy: TLS only, and every object encrypted with the stack's key - an
+# object under another key (or SSE-C, or SSE-S3 asked for explicitly) could not be read by the
+# processor and would fail three times into the failures topic. Requests that name no encryption
+# get the bucket default (the stack's key), so the two encryption conditions use ...IfExists.
+data "aws_iam_policy_document" "uploads_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.uploads.arn, "${aws_s3_bucket.uploads.arn}/*"]
+
+    # {"AWS": "*"} is IAM's spelling of "everyone", equivalent to "*" (and the form moto's
+    # server-access-logging permission check can parse).
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
   }
 
-  # Only the logs bucket expires current objects; both abort uploads and expire old versions.
-  current_version_expiration_days = {
-    uploads     = null
-    access_logs = var.lifecycle_rules.access_logs_expiration_days
+  statement {
+    sid       = "DenyUploadsNotEncryptedWithKms"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.uploads.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+  }
+
+  statement {
+    sid       = "DenyUploadsWithAnotherKey"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.uploads.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    # S3 compares this condition key with the key ARN (S3 user guide, UsingKMSEncryption).
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = [aws_kms_key.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyUploadsWithCustomerProvidedKeys"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.uploads.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-customer-algorithm"
+      values   = ["false"]
+    }
+  }
+}
+
+# The logs bucket's policy: TLS only, and log delivery for the uploads bucket of this account.
+data "aws_iam_policy_document" "access_logs_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  # With BucketOwnerEnforced, log delivery is authorised here instead of by an ACL, and only for
+  # the uploads bucket of this account.
+  statement {
+    sid       = "AllowServerAccessLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [aws_s3_bucket.uploads.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
   }
 }
 
@@ -71,10 +182,10 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  for_each = local.buckets
-
-  bucket = each.value.id
+# Default encryption differs per bucket: the stack's key (with a bucket key) for uploads; SSE-S3
+# for the logs bucket, because S3 server access logging cannot deliver into an SSE-KMS default.
+resource "aws_s3_bucket_server_side_encryption_configuration" "uploads" {
+  bucket = aws_s3_bucket.uploads.id
 
   rule {
     apply_server_side_encryption_by_default {
@@ -83,6 +194,26 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
     }
     bucket_key_enabled = true
   }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.this["uploads"]
+  to   = aws_s3_bucket_server_side_encryption_configuration.uploads
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.this["access_logs"]
+  to   = aws_s3_bucket_server_side_encryption_configuration.access_logs
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
@@ -106,31 +237,30 @@ resource "aws_s3_bucket_ownership_controls" "this" {
   }
 }
 
-resource "aws_s3_bucket_policy" "this" {
-  for_each = local.buckets
+# Each bucket's own policy document; both are evaluated after public access is blocked, never
+# before.
+resource "aws_s3_bucket_policy" "uploads" {
+  bucket = aws_s3_bucket.uploads.id
+  policy = data.aws_iam_policy_document.uploads_bucket.json
 
-  bucket = each.value.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid    = "DenyInsecureTransport"
-          Effect = "Deny"
-          # {"AWS": "*"} is IAM's spelling of "everyone", equivalent to "*" (and the form moto's
-          # server-access-logging permission check can parse).
-          Principal = { AWS = "*" }
-          Action    = "s3:*"
-          Resource  = [each.value.arn, "${each.value.arn}/*"]
-          Condition = { Bool = { "aws:SecureTransport" = "false" } }
-        },
-      ],
-      local.extra_policy_statements[each.key],
-    )
-  })
-
-  # The policy is evaluated after public access is blocked, never before.
   depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+resource "aws_s3_bucket_policy" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  policy = data.aws_iam_policy_document.access_logs_bucket.json
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+moved {
+  from = aws_s3_bucket_policy.this["uploads"]
+  to   = aws_s3_bucket_policy.uploads
+}
+
+moved {
+  from = aws_s3_bucket_policy.this["access_logs"]
+  to   = aws_s3_bucket_policy.access_logs
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
@@ -142,7 +272,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   depends_on = [aws_s3_bucket_versioning.this]
 
   rule {
-    id     = "abort-incomplete-uploads-and-expire-old-versions"
+    id     = "abort-incomplete-uploads-and-expire-objects"
     status = "Enabled"
 
     # The whole bucket. Spelled prefix = "" rather than an empty filter {}: S3 returns
@@ -159,11 +289,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       noncurrent_days = var.lifecycle_rules.noncurrent_version_expiration_days
     }
 
-    dynamic "expiration" {
-      for_each = local.current_version_expiration_days[each.key] == null ? [] : [local.current_version_expiration_days[each.key]]
-      content {
-        days = expiration.value
-      }
+    expiration {
+      days = local.current_version_expiration_days[each.key]
     }
   }
 }
@@ -174,5 +301,5 @@ resource "aws_s3_bucket_logging" "uploads" {
   target_prefix = local.access_log_prefix
 
   # Delivery is authorised by the logs bucket's policy (ACLs are disabled there).
-  depends_on = [aws_s3_bucket_policy.this]
+  depends_on = [aws_s3_bucket_policy.access_logs]
 }

@@ -32,3 +32,13 @@ output "idempotency_table_arn" {
   description = "ARN of the DynamoDB idempotency table."
   value       = aws_dynamodb_table.idempotency.arn
 }
+
+output "uploader_policy_json" {
+  description = "IAM policy (JSON) an uploader needs: s3:PutObject/AbortMultipartUpload under the upload prefix and kms:GenerateDataKey/Decrypt on the stack's key through S3."
+  value       = data.aws_iam_policy_document.uploader.json
+}
+
+output "uploader_policy_arn" {
+  description = "ARN of the customer-managed uploader policy (null when uploader_policy_name is null)."
+  value       = one(aws_iam_policy.uploader[*].arn)
+}

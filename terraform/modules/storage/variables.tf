@@ -49,21 +49,43 @@ variable "kms_deletion_window_in_days" {
   }
 }
 
-variable "key_user_service_principals" {
-  description = "Extra AWS service principals (besides CloudWatch Logs, which is always allowed) that may use the key through resources of this account, e.g. sns.amazonaws.com (encrypted topics), cloudwatch.amazonaws.com (alarms to the encrypted alerts topic), logging.s3.amazonaws.com (server access logs into the encrypted logs bucket)."
+variable "alarm_arn_patterns" {
+  description = "ARNs (or ArnLike patterns) of the CloudWatch alarms that notify the encrypted alerts topic: the key lets cloudwatch.amazonaws.com use it only for them (aws:SourceArn) and only in this account (aws:SourceAccount). Empty: no CloudWatch statement."
   type        = list(string)
-  default     = ["sns.amazonaws.com", "cloudwatch.amazonaws.com", "logging.s3.amazonaws.com"]
 
   validation {
-    condition     = alltrue([for principal in var.key_user_service_principals : endswith(principal, ".amazonaws.com")])
-    error_message = "key_user_service_principals must be AWS service principals ending in .amazonaws.com."
+    condition     = alltrue([for pattern in var.alarm_arn_patterns : can(regex("^arn:[a-z-]+:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:.+$", pattern))])
+    error_message = "alarm_arn_patterns must be CloudWatch alarm ARNs or patterns (arn:<partition>:cloudwatch:<region>:<account>:alarm:<name or pattern>)."
+  }
+}
+
+variable "uploads_prefix" {
+  description = "Key prefix uploaders write under (\"\" = the whole bucket); the uploader policy allows s3:PutObject on <bucket>/<prefix>* only. Use the prefix the processor's notification listens on."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = length(var.uploads_prefix) <= 1024 && !startswith(var.uploads_prefix, "/") && !can(regex("[*?$]", var.uploads_prefix))
+    error_message = "uploads_prefix must be at most 1024 characters, must not start with '/', and must not contain the IAM wildcards/variables '*', '?' or '$'."
+  }
+}
+
+variable "uploader_policy_name" {
+  description = "Name of the customer-managed IAM policy to create for uploaders (attach it to their roles). null: create none; the policy JSON is still an output."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.uploader_policy_name == null ? true : can(regex("^[A-Za-z0-9+=,.@_-]{1,128}$", var.uploader_policy_name))
+    error_message = "uploader_policy_name must be a valid IAM policy name (1-128 characters of letters, digits and +=,.@_-)."
   }
 }
 
 variable "lifecycle_rules" {
-  description = "Lifecycle settings of the buckets, in days."
+  description = "Lifecycle settings of the buckets, in days: uploads expire (become noncurrent) 30 days after upload by default - they are inputs, processed within minutes, and their results are on the results topic - and noncurrent versions of both buckets are deleted 30 days later, so an upload is kept at most 60 days by default; access logs expire after 90 days; incomplete multipart uploads are aborted after 7."
   type = object({
     abort_incomplete_multipart_upload_days = optional(number, 7)
+    uploads_expiration_days                = optional(number, 30)
     noncurrent_version_expiration_days     = optional(number, 30)
     access_logs_expiration_days            = optional(number, 90)
   })

@@ -5,7 +5,9 @@ graph check CKV2_SFP_1 (every bucket has a policy) this enforces a TLS-only poli
 
 checkov hands a policy over as a dict when it could evaluate it, and as the unevaluated source
 text (e.g. "jsonencode({...})" with resource references left in) when it could not, so the check
-reads the statements from text in both cases.
+reads the statements from text in both cases. A policy taken from a data "aws_iam_policy_document"
+(`data.aws_iam_policy_document.<name>.json`) is only a reference here: the check answers UNKNOWN
+and the graph check CKV2_SFP_2 reads the document itself.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ _Q = "['\"]"
 DENY = re.compile(rf"{_Q}Effect{_Q}\s*:\s*{_Q}Deny{_Q}")
 NO_TLS = re.compile(rf"aws:SecureTransport{_Q}\s*:\s*\[?\s*{_Q}?false", re.IGNORECASE)
 ALL_S3_ACTIONS = re.compile(rf"{_Q}Action{_Q}\s*:\s*\[?[^\]}}]*?{_Q}(s3:)?\*{_Q}")
+POLICY_DOCUMENT_REFERENCE = re.compile(
+    r"^\$?\{?data\.aws_iam_policy_document\.[\w-]+(\[[^\]]*\])?\.json\}?$"
+)
 EVERYONE = re.compile(
     rf"{_Q}Principal{_Q}\s*:\s*({_Q}\*{_Q}|\{{\s*{_Q}AWS{_Q}\s*:\s*\[?\s*{_Q}\*{_Q})"
 )
@@ -78,6 +83,8 @@ class S3BucketPolicyDeniesInsecureTransport(BaseResourceCheck):
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         """Pass when one statement denies s3:* to everyone without TLS."""
+        if POLICY_DOCUMENT_REFERENCE.match(policy_text(conf).strip()):
+            return CheckResult.UNKNOWN  # a policy document: CKV2_SFP_2 checks it
         if any(denies_insecure_transport(s) for s in statements(policy_text(conf))):
             return CheckResult.PASSED
         return CheckResult.FAILED

@@ -116,7 +116,7 @@ def stack(aws: dict[str, Any]) -> deployment.Deployment:
     aws["lambda"].put_function_event_invoke_config(
         FunctionName=PROCESSOR,
         MaximumRetryAttempts=2,
-        MaximumEventAgeInSeconds=180,
+        MaximumEventAgeInSeconds=3600,
         DestinationConfig={"OnFailure": {"Destination": topics["failures"]}},
     )
     s3.put_bucket_notification_configuration(
@@ -200,8 +200,8 @@ def test_every_wiring_check_passes_on_the_designed_stack(
     assert len(checks) == 6
     details = {c.name: c.detail for c in checks}
     assert (
-        "retries 2, max age 180 s"
-        in details["processor async config: 2 retries, 180 s, on-failure topic"]
+        "retries 2, max age 3600 s"
+        in details["processor async config: 2 retries, 3600 s, on-failure topic"]
     )
     assert "retention 7 days" in details["processor log group: retention + KMS key"]
 

@@ -29,6 +29,10 @@ mock_provider "aws" {
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/sfp-apigw-cloudwatch-euw1-dev" }
   }
+  # The mock cannot render policy documents; the assertions read the documents' statements.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
 }
 
 variables {
@@ -120,9 +124,128 @@ run "manages_the_account_cloudwatch_role_with_a_custom_policy" {
     condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == "arn:aws:iam::123456789012:role/sfp-apigw-cloudwatch-euw1-dev"
     error_message = "The account setting must use the module's role."
   }
+}
+
+run "the_account_cloudwatch_role_serves_every_api_of_the_account" {
+  command = plan
+
+  variables {
+    cloudwatch_role_name = "sfp-apigw-cloudwatch-euw1-dev"
+  }
+
+  # Finding 4: aws_api_gateway_account is one per account and region, so its role must let every
+  # REST API there write its logs, and logs:DescribeLogGroups needs Resource "*".
   assert {
-    condition     = contains(jsondecode(aws_iam_role_policy.cloudwatch[0].policy).Statement[0].Resource, "arn:aws:logs:eu-west-1:123456789012:log-group:API-Gateway-Execution-Logs_abc123defg/*")
-    error_message = "The role may write only to this API's execution logs and the access log group."
+    condition = toset([
+      for statement in data.aws_iam_policy_document.cloudwatch.statement :
+      "${join(",", sort(statement.actions))} ${join(",", sort(statement.resources))}"
+      ]) == toset([
+      "logs:DescribeLogGroups *",
+      "logs:CreateLogGroup,logs:CreateLogStream,logs:DescribeLogStreams,logs:FilterLogEvents,logs:GetLogEvents,logs:PutLogEvents arn:aws:logs:eu-west-1:123456789012:log-group:*,arn:aws:logs:eu-west-1:123456789012:log-group:*:log-stream:*",
+    ])
+    error_message = "The role gets AmazonAPIGatewayPushToCloudWatchLogs' actions on every log group of this account and region, DescribeLogGroups on *."
+  }
+  assert {
+    condition     = !strcontains(join(" ", flatten([for statement in data.aws_iam_policy_document.cloudwatch.statement : tolist(statement.resources)])), "abc123defg")
+    error_message = "The account-level role must not be limited to this API."
+  }
+}
+
+run "execution_logs_are_created_encrypted_and_retained" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 90
+  }
+
+  # Finding 4: API Gateway would create API-Gateway-Execution-Logs_<id>/<stage> itself,
+  # unencrypted and kept forever.
+  assert {
+    condition     = aws_cloudwatch_log_group.execution.name == "API-Gateway-Execution-Logs_abc123defg/v1"
+    error_message = "The execution log group must be API-Gateway-Execution-Logs_<rest api id>/<stage>."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.execution.retention_in_days == 90 && aws_cloudwatch_log_group.execution.kms_key_id == var.kms_key_arn
+    error_message = "The execution log group gets the retention and the key."
+  }
+  assert {
+    condition     = output.execution_log_group_name == "API-Gateway-Execution-Logs_abc123defg/v1"
+    error_message = "The execution log group is an output."
+  }
+}
+
+run "denies_every_caller_by_default" {
+  command = plan
+
+  # Finding 7: without listed callers the resource policy denies everyone, unconditionally.
+  assert {
+    condition = [
+      for statement in data.aws_iam_policy_document.invoke.statement :
+      "${coalesce(statement.effect, "Allow")} ${join(",", statement.actions)} ${join(",", statement.resources)} ${length(statement.condition)}"
+    ] == ["Deny execute-api:Invoke arn:aws:execute-api:eu-west-1:123456789012:abc123defg/* 0"]
+    error_message = "With no invoke_access, the policy is one unconditional Deny of execute-api:Invoke."
+  }
+  assert {
+    condition     = aws_api_gateway_rest_api_policy.this.rest_api_id == "abc123defg"
+    error_message = "The policy is attached to the API."
+  }
+  assert {
+    condition     = aws_api_gateway_rest_api.this.endpoint_configuration[0].types == tolist(["REGIONAL"])
+    error_message = "Without VPC endpoints the API stays regional."
+  }
+}
+
+run "allows_listed_principals_and_accounts_and_denies_everyone_else" {
+  command = plan
+
+  variables {
+    invoke_access = {
+      principals = ["111111111111", "arn:aws:iam::222222222222:role/uploader"]
+    }
+  }
+
+  assert {
+    condition = one([
+      for statement in data.aws_iam_policy_document.invoke.statement : statement if statement.sid == "AllowListedCallers"
+    ]).principals == toset([{ type = "AWS", identifiers = toset(["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:role/uploader"]) }])
+    error_message = "Listed accounts (as their root ARN) and principals are allowed."
+  }
+  assert {
+    condition     = one([for statement in data.aws_iam_policy_document.invoke.statement : statement.resources if statement.sid == "AllowListedCallers"]) == toset(["arn:aws:execute-api:eu-west-1:123456789012:abc123defg/*/POST/process"])
+    error_message = "The allow covers POST /process only."
+  }
+  assert {
+    condition = toset([
+      for condition in one([for statement in data.aws_iam_policy_document.invoke.statement : statement if statement.sid == "DenyUnlistedCallers"]).condition :
+      "${condition.test} ${condition.variable} ${join(",", condition.values)}"
+      ]) == toset([
+      "ArnNotEquals aws:PrincipalArn arn:aws:iam::222222222222:role/uploader",
+      "StringNotEquals aws:PrincipalAccount 111111111111",
+    ])
+    error_message = "Everyone who is neither a listed principal nor in a listed account is denied (ANDed conditions)."
+  }
+}
+
+run "vpc_endpoints_make_the_api_private_and_deny_other_sources" {
+  command = plan
+
+  variables {
+    invoke_access = {
+      principals       = ["123456789012"]
+      vpc_endpoint_ids = ["vpce-0123456789abcdef0"]
+    }
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.endpoint_configuration[0].types == tolist(["PRIVATE"]) && aws_api_gateway_rest_api.this.endpoint_configuration[0].vpc_endpoint_ids == toset(["vpce-0123456789abcdef0"])
+    error_message = "VPC endpoint ids make the API private, reachable through those endpoints."
+  }
+  assert {
+    condition = [
+      for condition in one([for statement in data.aws_iam_policy_document.invoke.statement : statement if statement.sid == "DenyOutsideTheVpcEndpoints"]).condition :
+      "${condition.test} ${condition.variable} ${join(",", condition.values)}"
+    ] == ["StringNotEquals aws:SourceVpce vpce-0123456789abcdef0"]
+    error_message = "Requests from anywhere but the listed endpoints are denied."
   }
 }
 
@@ -188,4 +311,20 @@ run "rejects_an_invalid_role_name" {
     cloudwatch_role_name = "a role with spaces"
   }
   expect_failures = [var.cloudwatch_role_name]
+}
+
+run "rejects_a_wildcard_principal" {
+  command = plan
+  variables {
+    invoke_access = { principals = ["*"] }
+  }
+  expect_failures = [var.invoke_access]
+}
+
+run "rejects_an_invalid_vpc_endpoint_id" {
+  command = plan
+  variables {
+    invoke_access = { vpc_endpoint_ids = ["vpc-12345678"] }
+  }
+  expect_failures = [var.invoke_access]
 }

@@ -13,6 +13,10 @@ mock_provider "aws" {
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
   }
+  # The mock cannot render policy documents; the assertions read the documents' statements.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
   mock_resource "aws_lambda_function" {
     defaults = {
       arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mocked"
@@ -73,6 +77,10 @@ run "two_functions_from_one_zip_with_different_timeouts" {
     condition     = one(aws_lambda_function.this["api"].environment).variables.TOPIC_ARN == var.results_topic_arn
     error_message = "TOPIC_ARN is the results topic."
   }
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.this : one(fn.environment).variables.POWERTOOLS_METRICS_NAMESPACE == "ServerlessFileProcessor"]) && output.metrics_namespace == "ServerlessFileProcessor"
+    error_message = "The EMF namespace defaults to ServerlessFileProcessor, is set on both functions and exported (one source)."
+  }
 }
 
 run "log_groups_are_explicit_encrypted_and_retained" {
@@ -92,20 +100,84 @@ run "log_groups_are_explicit_encrypted_and_retained" {
   }
 }
 
-run "retries_twice_for_three_minutes_then_the_failures_topic" {
+run "retries_twice_then_the_failures_topic" {
   command = plan
 
+  # Finding 2: with the default 300 s timeout the second retry starts up to 2 x 300 + 60 + 120 =
+  # 780 s after the event arrived; the default maximum event age (3600 s) leaves room for it.
   assert {
     condition     = aws_lambda_function_event_invoke_config.processor.maximum_retry_attempts == 2
     error_message = "maximum_retry_attempts must be 2."
   }
   assert {
-    condition     = aws_lambda_function_event_invoke_config.processor.maximum_event_age_in_seconds == 180
-    error_message = "maximum_event_age_in_seconds must be 180."
+    condition     = aws_lambda_function_event_invoke_config.processor.maximum_event_age_in_seconds == 3600
+    error_message = "maximum_event_age_in_seconds must default to 3600 s, enough for two retries at any timeout up to 900 s (2 x 900 + 180 = 1980 s)."
   }
   assert {
     condition     = one(one(aws_lambda_function_event_invoke_config.processor.destination_config).on_failure).destination == var.failures_topic_arn
     error_message = "Exhausted events must go to the failures topic."
+  }
+  assert {
+    condition     = output.processor_async_config == { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 3600, on_failure_destination_arn = var.failures_topic_arn }
+    error_message = "processor_async_config exports what was deployed."
+  }
+}
+
+run "rejects_an_event_age_that_cuts_off_the_second_retry" {
+  command = plan
+
+  # The seed's 180 s: the first attempt may run 300 s, so no retry would ever run.
+  variables {
+    async_retries = { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 180 }
+  }
+  expect_failures = [var.async_retries]
+}
+
+run "rejects_an_event_age_one_second_short_of_the_last_retry" {
+  command = plan
+
+  # 2 x 600 + 60 + 120 = 1380 s are needed with a 600 s timeout (prod).
+  variables {
+    processor     = { timeout = 600 }
+    async_retries = { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 1379 }
+  }
+  expect_failures = [var.async_retries]
+}
+
+run "accepts_an_event_age_that_just_fits_the_last_retry" {
+  command = plan
+
+  variables {
+    processor     = { timeout = 600 }
+    async_retries = { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 1380 }
+  }
+
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.processor.maximum_event_age_in_seconds == 1380
+    error_message = "1380 s fits two retries with a 600 s timeout."
+  }
+}
+
+run "rejects_one_retry_that_cannot_start_in_time" {
+  command = plan
+
+  # One retry after a 300 s attempt and Lambda's ~60 s wait needs 360 s.
+  variables {
+    async_retries = { maximum_retry_attempts = 1, maximum_event_age_in_seconds = 359 }
+  }
+  expect_failures = [var.async_retries]
+}
+
+run "accepts_no_retry_with_the_minimum_age" {
+  command = plan
+
+  variables {
+    async_retries = { maximum_retry_attempts = 0, maximum_event_age_in_seconds = 60 }
+  }
+
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.processor.maximum_retry_attempts == 0
+    error_message = "Without retries any allowed age fits."
   }
 }
 
@@ -129,75 +201,57 @@ run "one_notification_after_a_scoped_permission" {
 run "roles_are_least_privilege" {
   command = plan
 
+  # Statement signatures "<sid> <actions> <resources>" of each function's policy document.
+  assert {
+    condition = toset([
+      for statement in data.aws_iam_policy_document.processor.statement :
+      "${statement.sid} ${join(",", sort(statement.actions))} ${join(",", sort(statement.resources))}"
+      ]) == toset([
+      "OwnLogGroup logs:CreateLogStream,logs:PutLogEvents arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:*",
+      "ReadUploads s3:GetObject,s3:GetObjectVersion arn:aws:s3:::sfp-uploads-euw1-dev-123456789012/*",
+      "ListUploads s3:ListBucket arn:aws:s3:::sfp-uploads-euw1-dev-123456789012",
+      "UseKey kms:Decrypt,kms:GenerateDataKey ${var.kms_key_arn}",
+      "PublishResults sns:Publish ${join(",", sort([var.failures_topic_arn, var.results_topic_arn]))}",
+      "IdempotencyRecords dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem ${var.idempotency_table.arn}",
+      "Tracing xray:PutTelemetryRecords,xray:PutTraceSegments *",
+    ])
+    error_message = "The processor's role grants exactly: its own log group, reading uploads, the key, publishing results/failures, the idempotency table, X-Ray."
+  }
+  assert {
+    condition = toset([
+      for statement in data.aws_iam_policy_document.api.statement :
+      "${statement.sid} ${join(",", sort(statement.actions))} ${join(",", sort(statement.resources))}"
+      ]) == toset([
+      "OwnLogGroup logs:CreateLogStream,logs:PutLogEvents arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:*",
+      "ReadUploads s3:GetObject,s3:GetObjectVersion arn:aws:s3:::sfp-uploads-euw1-dev-123456789012/*",
+      "ListUploads s3:ListBucket arn:aws:s3:::sfp-uploads-euw1-dev-123456789012",
+      "UseKey kms:Decrypt ${var.kms_key_arn}",
+      "Tracing xray:PutTelemetryRecords,xray:PutTraceSegments *",
+    ])
+    error_message = "The api function's role grants exactly: its own log group, reading uploads, kms:Decrypt on the key, X-Ray - no publishing, no table."
+  }
   assert {
     condition = alltrue([
-      for policy in aws_iam_role_policy.function : alltrue([
-        for statement in jsondecode(policy.policy).Statement :
-        !contains(statement.Resource, "*") || statement.Action == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-      ])
+      for statement in concat(data.aws_iam_policy_document.processor.statement, data.aws_iam_policy_document.api.statement) :
+      statement.effect != "Deny" && length(statement.principals) == 0 && length(statement.condition) == 0
     ])
-    error_message = "Only the X-Ray statement may use Resource \"*\"."
-  }
-  assert {
-    condition = alltrue(flatten([
-      for policy in aws_iam_role_policy.function : [
-        for statement in jsondecode(policy.policy).Statement : !contains(statement.Action, "s3:PutObject")
-      ]
-    ]))
-    error_message = "No role may write to the uploads bucket."
+    error_message = "Identity policies: plain Allow statements, no principals."
   }
   assert {
     condition = one([
-      for statement in jsondecode(aws_iam_role_policy.function["processor"].policy).Statement : statement
-      if statement.Sid == "ReadUploads"
-    ]).Resource == ["arn:aws:s3:::sfp-uploads-euw1-dev-123456789012/*"]
-    error_message = "GetObject/GetObjectVersion must be scoped to the bucket's objects."
-  }
-  assert {
-    condition = one([
-      for statement in jsondecode(aws_iam_role_policy.function["processor"].policy).Statement : statement
-      if statement.Sid == "ListUploads"
-    ]).Resource == ["arn:aws:s3:::sfp-uploads-euw1-dev-123456789012"]
-    error_message = "ListBucket must be scoped to the bucket."
-  }
-  assert {
-    condition = one([
-      for statement in jsondecode(aws_iam_role_policy.function["processor"].policy).Statement : statement
-      if statement.Sid == "PublishResults"
-    ]).Resource == [var.results_topic_arn, var.failures_topic_arn]
-    error_message = "The processor publishes to the results topic and (as destination) the failures topic."
-  }
-  assert {
-    condition = length([
-      for statement in jsondecode(aws_iam_role_policy.function["api"].policy).Statement : statement
-      if contains(["PublishResults", "IdempotencyRecords"], statement.Sid)
-    ]) == 0
-    error_message = "The API function neither publishes nor keeps idempotency records: no sns:Publish, no table access."
-  }
-  assert {
-    condition = one([
-      for statement in jsondecode(aws_iam_role_policy.function["processor"].policy).Statement : statement
-      if statement.Sid == "OwnLogGroup"
-    ]).Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:*"]
-    error_message = "Logs may be written only to the function's own log group."
-  }
-  assert {
-    condition = one([
-      for statement in jsondecode(aws_iam_role_policy.function["processor"].policy).Statement : statement
-      if statement.Sid == "UseKey"
-    ]).Resource == [var.kms_key_arn]
-    error_message = "KMS use must be limited to the one key."
-  }
-  assert {
-    condition = one([
-      for statement in jsondecode(aws_iam_role_policy.function["processor"].policy).Statement : statement
-      if statement.Sid == "IdempotencyRecords"
-    ]).Resource == [var.idempotency_table.arn]
-    error_message = "Item actions must be limited to the idempotency table."
-  }
-  assert {
-    condition     = alltrue([for role in aws_iam_role.function : jsondecode(role.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"])
+      for statement in data.aws_iam_policy_document.assume_role.statement : [for principal in statement.principals : "${principal.type} ${join(",", principal.identifiers)}"]
+    ]) == ["Service lambda.amazonaws.com"]
     error_message = "Only Lambda may assume the function roles."
+  }
+}
+
+run "api_role_never_encrypts" {
+  command = plan
+
+  # Finding 6: the api function reads SSE-KMS objects (kms:Decrypt) and writes nothing encrypted.
+  assert {
+    condition     = !contains(flatten([for statement in data.aws_iam_policy_document.api.statement : tolist(statement.actions)]), "kms:GenerateDataKey")
+    error_message = "The api role must not get kms:GenerateDataKey: it never encrypts."
   }
 }
 
@@ -293,6 +347,14 @@ run "rejects_a_sync_limit_above_the_object_limit" {
   command = plan
   variables {
     handler_settings = { max_object_bytes = 10, max_sync_object_bytes = 20 }
+  }
+  expect_failures = [var.handler_settings]
+}
+
+run "rejects_a_reserved_metrics_namespace" {
+  command = plan
+  variables {
+    handler_settings = { metrics_namespace = "AWS/Lambda" }
   }
   expect_failures = [var.handler_settings]
 }

@@ -5,6 +5,9 @@ mock_provider "aws" {
   mock_data "aws_region" {
     defaults = { name = "ap-southeast-2" }
   }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
 }
 
 variables {
@@ -34,6 +37,74 @@ run "names_follow_project_component_region_env" {
   assert {
     condition     = alltrue([for name in values(output.bucket_names) : length(name) <= 63])
     error_message = "Bucket names must fit S3's 63 characters."
+  }
+}
+
+run "region_short_names_are_unique_over_every_region_the_provider_knows" {
+  command = plan
+
+  assert {
+    condition     = length(output.region_short_names) >= 43 && length(distinct(values(output.region_short_names))) == length(output.region_short_names)
+    error_message = "Two regions share a short name: ${jsonencode(output.region_short_names)}."
+  }
+  assert {
+    condition = [for region in ["us-east-1", "eu-central-1", "ap-southeast-2", "cn-northwest-1", "us-isob-east-1"] : output.region_short_names[region]] == [
+      "use1", "euc1", "apse2", "cnnw1", "usibe1",
+    ]
+    error_message = "Short names keep the geography, qualifier initials, direction initials and number."
+  }
+}
+
+run "gov_cloud_east_gets_its_own_short_name" {
+  command = plan
+
+  override_data {
+    target = data.aws_region.current
+    values = { name = "us-gov-east-1" }
+  }
+
+  assert {
+    condition     = output.region_short == "usge1" && output.names["processor"] == "sfp-processor-usge1-prod"
+    error_message = "us-gov-east-1 must shorten to usge1, got ${output.region_short}."
+  }
+}
+
+run "gov_cloud_west_gets_another_short_name" {
+  command = plan
+
+  override_data {
+    target = data.aws_region.current
+    values = { name = "us-gov-west-1" }
+  }
+
+  assert {
+    condition     = output.region_short == "usgw1"
+    error_message = "us-gov-west-1 must shorten to usgw1 (not the same as us-gov-east-1), got ${output.region_short}."
+  }
+}
+
+run "refuses_a_new_region_whose_short_name_is_taken" {
+  command = plan
+
+  # A region the list does not know whose short name would be us-gov-east-1's.
+  override_data {
+    target = data.aws_region.current
+    values = { name = "usg-east-1" }
+  }
+
+  expect_failures = [output.region_short]
+}
+
+run "alarm_arn_pattern_covers_the_stacks_alarm_names" {
+  command = plan
+
+  assert {
+    condition     = output.alarm_arn_pattern == "arn:aws:cloudwatch:ap-southeast-2:123456789012:alarm:sfp-*-apse2-prod"
+    error_message = "The alarm pattern must be arn:<partition>:cloudwatch:<region>:<account>:alarm:<project>-*-<region-short>-<env>."
+  }
+  assert {
+    condition     = startswith(output.names["error-rate"], "sfp-") && endswith(output.names["error-rate"], "-apse2-prod")
+    error_message = "Alarm names must match the pattern."
   }
 }
 

@@ -3,6 +3,14 @@
 
 mock_provider "aws" {
   override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  # The mock cannot render the topic policy documents (notifications.tftest.hcl tests them).
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
 }
 
 override_resource {
@@ -32,7 +40,9 @@ variables {
     failures = "sfp-failures-euw1-dev"
     alerts   = "sfp-alerts-euw1-dev"
   }
-  kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  publisher_role_arn = "arn:aws:iam::123456789012:role/sfp-processor-euw1-dev"
+  alarm_arn_patterns = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:sfp-*-euw1-dev"]
 }
 
 run "queue_is_encrypted_and_keeps_messages_14_days" {

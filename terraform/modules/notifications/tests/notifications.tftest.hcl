@@ -1,5 +1,31 @@
 mock_provider "aws" {
   override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  # The mock cannot render policy documents; the assertions read the documents' statements.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+}
+
+override_resource {
+  target          = aws_sns_topic.results
+  override_during = plan
+  values          = { arn = "arn:aws:sns:eu-west-1:123456789012:sfp-results-euw1-dev" }
+}
+
+override_resource {
+  target          = aws_sns_topic.failures
+  override_during = plan
+  values          = { arn = "arn:aws:sns:eu-west-1:123456789012:sfp-failures-euw1-dev" }
+}
+
+override_resource {
+  target          = aws_sns_topic.alerts
+  override_during = plan
+  values          = { arn = "arn:aws:sns:eu-west-1:123456789012:sfp-alerts-euw1-dev" }
 }
 
 variables {
@@ -8,7 +34,9 @@ variables {
     failures = "sfp-failures-euw1-dev"
     alerts   = "sfp-alerts-euw1-dev"
   }
-  kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  publisher_role_arn = "arn:aws:iam::123456789012:role/sfp-processor-euw1-dev"
+  alarm_arn_patterns = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:sfp-*-euw1-dev"]
 }
 
 run "three_encrypted_topics_with_the_given_names" {
@@ -30,6 +58,88 @@ run "three_encrypted_topics_with_the_given_names" {
   assert {
     condition     = length(aws_sns_topic_subscription.alert_email) == 0
     error_message = "No subscription is created unless addresses are given."
+  }
+}
+
+run "every_topic_has_its_own_policy_denying_insecure_transport" {
+  command = plan
+
+  # Finding 5: no topic keeps SNS's default policy, and none accepts a request without TLS.
+  assert {
+    condition = [aws_sns_topic_policy.results.arn, aws_sns_topic_policy.failures.arn, aws_sns_topic_policy.alerts.arn] == [
+      aws_sns_topic.results.arn, aws_sns_topic.failures.arn, aws_sns_topic.alerts.arn,
+    ]
+    error_message = "Each topic must get a policy of its own."
+  }
+  assert {
+    condition = [
+      for document in [data.aws_iam_policy_document.processor_topic["results"], data.aws_iam_policy_document.processor_topic["failures"], data.aws_iam_policy_document.alerts_topic] :
+      toset(flatten([for statement in document.statement : tolist(statement.resources)]))
+      ] == [
+      toset(["arn:aws:sns:eu-west-1:123456789012:sfp-results-euw1-dev"]),
+      toset(["arn:aws:sns:eu-west-1:123456789012:sfp-failures-euw1-dev"]),
+      toset(["arn:aws:sns:eu-west-1:123456789012:sfp-alerts-euw1-dev"]),
+    ]
+    error_message = "Each topic's policy must be about that topic only."
+  }
+  assert {
+    condition = alltrue([
+      for document in [data.aws_iam_policy_document.processor_topic["results"], data.aws_iam_policy_document.processor_topic["failures"], data.aws_iam_policy_document.alerts_topic] :
+      length([
+        for statement in document.statement : statement
+        if statement.effect == "Deny" && contains(statement.actions, "sns:Publish") && contains(statement.actions, "sns:Subscribe") && contains(statement.actions, "sns:SetTopicAttributes")
+        && contains([for principal in statement.principals : "${principal.type} ${join(",", principal.identifiers)}"], "AWS *")
+        && [for condition in statement.condition : "${condition.test} ${condition.variable} ${join(",", condition.values)}"] == ["Bool aws:SecureTransport false"]
+      ]) == 1
+    ])
+    error_message = "Every topic policy must deny every topic action to everyone without TLS."
+  }
+}
+
+run "only_the_processor_publishes_results_and_failures" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for key in ["results", "failures"] :
+      toset([
+        for statement in data.aws_iam_policy_document.processor_topic[key].statement :
+        "${coalesce(statement.effect, "Allow")} ${join(",", [for principal in statement.principals : "${principal.type}=${join(",", principal.identifiers)}"])} ${join(",", [for condition in statement.condition : "${condition.test} ${condition.variable} ${join(",", condition.values)}"])}"
+        if statement.actions == toset(["sns:Publish"])
+        ]) == toset([
+        "Allow AWS=arn:aws:iam::123456789012:role/sfp-processor-euw1-dev ",
+        "Deny AWS=* ArnNotEquals aws:PrincipalArn arn:aws:iam::123456789012:role/sfp-processor-euw1-dev",
+      ])
+    ])
+    error_message = "Results and failures: the processor's role may publish, every other principal is denied sns:Publish."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for key in ["results", "failures"] : [
+        for statement in data.aws_iam_policy_document.processor_topic[key].statement : statement.effect == "Deny" if length(statement.principals) > 0 && contains(flatten([for principal in statement.principals : principal.identifiers]), "*")
+      ]
+    ]))
+    error_message = "No statement may allow everyone."
+  }
+}
+
+run "alerts_accept_only_this_stacks_alarms" {
+  command = plan
+
+  assert {
+    condition = [
+      for statement in data.aws_iam_policy_document.alerts_topic.statement :
+      [for condition in statement.condition : "${condition.test} ${condition.variable} ${join(",", condition.values)}"]
+      if contains(flatten([for principal in statement.principals : principal.identifiers]), "cloudwatch.amazonaws.com")
+      ] == [[
+        "ArnLike aws:SourceArn arn:aws:cloudwatch:eu-west-1:123456789012:alarm:sfp-*-euw1-dev",
+        "StringEquals aws:SourceAccount 123456789012",
+    ]]
+    error_message = "cloudwatch.amazonaws.com may publish to the alerts topic only for the stack's alarms, from this account."
+  }
+  assert {
+    condition     = one([for statement in data.aws_iam_policy_document.alerts_topic.statement : statement.actions if statement.sid == "AllowCloudWatchAlarmsOfThisStack"]) == toset(["sns:Publish"])
+    error_message = "CloudWatch may only publish."
   }
 }
 
@@ -68,4 +178,20 @@ run "rejects_an_invalid_email" {
     alert_email_addresses = ["not-an-address"]
   }
   expect_failures = [var.alert_email_addresses]
+}
+
+run "rejects_a_publisher_that_is_not_a_role" {
+  command = plan
+  variables {
+    publisher_role_arn = "arn:aws:iam::123456789012:user/someone"
+  }
+  expect_failures = [var.publisher_role_arn]
+}
+
+run "rejects_no_alarm_pattern" {
+  command = plan
+  variables {
+    alarm_arn_patterns = []
+  }
+  expect_failures = [var.alarm_arn_patterns]
 }

@@ -1,0 +1,53 @@
+# Every region hashicorp/aws 5.100.0 knows (its endpoint partitions: aws, aws-cn, aws-us-gov,
+# aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc). Their short names must all differ: the
+# output region_short refuses a plan in which two regions of this list and the provider's own
+# region would share one. tests/terraform/test_naming_regions.py checks that every region of the
+# AWS SDK's endpoint model in this repo's venv is listed here, so a provider or SDK upgrade that
+# brings a new region makes that test fail until the region is added.
+locals {
+  known_regions = [
+    "af-south-1",
+    "ap-east-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-isoe-west-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eusc-de-east-1",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+    "us-west-1",
+    "us-west-2",
+  ]
+}

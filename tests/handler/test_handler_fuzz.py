@@ -111,7 +111,7 @@ def api_events(draw):
 
 @settings(max_examples=API_EXAMPLES, **FUZZ)
 @given(event=api_events())
-def test_api_events_always_get_a_valid_proxy_response(app, aws, context, event):
+def test_api_events_always_get_a_valid_proxy_response(handler, aws, context, event):
     # GIVEN some objects (idempotent puts keep versions stable across examples)
     if not aws.seeded:
         for key, body in EXISTING.items():
@@ -119,7 +119,7 @@ def test_api_events_always_get_a_valid_proxy_response(app, aws, context, event):
         aws.seeded = True
 
     # WHEN any API-shaped event is handled
-    response = app.lambda_handler(event, context)
+    response = handler(event, context)
 
     # THEN the answer is a valid proxy response with a JSON object body and never a 5xx
     assert isinstance(response, dict)
@@ -155,7 +155,7 @@ def s3_records(draw):
 
 @settings(max_examples=S3_EXAMPLES, **FUZZ)
 @given(records=st.lists(s3_records(), max_size=3))
-def test_s3_events_never_raise_on_client_input(app, aws, context, records):
+def test_s3_events_never_raise_on_client_input(handler, aws, context, records):
     # GIVEN some objects
     if not aws.seeded:
         for key, body in EXISTING.items():
@@ -163,7 +163,7 @@ def test_s3_events_never_raise_on_client_input(app, aws, context, records):
         aws.seeded = True
 
     # WHEN any S3-shaped event is handled
-    summary = app.lambda_handler({"Records": records}, context)
+    summary = handler({"Records": records}, context)
 
     # THEN every record is accounted for, and what was published matches the schema
     assert sum(summary.values()) == len(records)

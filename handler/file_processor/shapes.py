@@ -159,8 +159,11 @@ def describe(event: Any) -> str:
         )
     records = event.get("Records")
     if isinstance(records, list):
-        sources = sorted(_record_sources(records)) or ["no recognisable source"]
-        return f"{len(records)} record(s) from {', '.join(sources)} (malformed or not served here)"
+        sources = _record_sources(records)
+        named = ", ".join(sorted(sources))
+        if sources <= {SQS_SOURCE, SNS_SOURCE}:
+            return f"a malformed batch of {len(records)} record(s) from {named}"
+        return f"{len(records)} record(s) from {named}, a source this function does not serve"
     source = event.get("eventSource")
     if isinstance(source, str):
         return f"an event from {source[:100]!r}"

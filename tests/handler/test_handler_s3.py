@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from urllib.parse import quote_plus
 
 import pytest
@@ -222,26 +221,6 @@ def test_s3_test_event_is_acknowledged(handler, aws, context):
     # THEN nothing is published
     assert summary["ignored"] == 1
     assert aws.messages() == []
-
-
-def test_metrics_are_emitted_as_emf(handler, aws, context, capsys):
-    # GIVEN a small object
-    aws.put("m.txt", b"hello\n")
-
-    # WHEN it is processed
-    handler(s3_event(s3_record("m.txt")), context)
-
-    # THEN the EMF blob carries the processing metrics under the configured namespace
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    names = {
-        metric["Name"]
-        for blob in blobs
-        for directive in blob["_aws"]["CloudWatchMetrics"]
-        for metric in directive["Metrics"]
-    }
-    assert {"FilesProcessed", "BytesProcessed", "ProcessingDuration"} <= names
-    assert blobs[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "SfpTest"
-    assert next(blob["BytesProcessed"] for blob in blobs if "BytesProcessed" in blob) == [6.0]
 
 
 def test_unknown_event_shapes_fail_loudly(handler, aws, context):

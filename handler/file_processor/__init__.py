@@ -22,8 +22,10 @@ application with :func:`file_processor.application.build_application` and delega
 - :mod:`file_processor.result`: the versioned result document and its SNS publisher.
 - :mod:`file_processor.service`: fetch + process + publish, shared by both event sources, and
   the idempotent publisher.
-- :mod:`file_processor.api`: the ``POST /process`` routes, and the answer to HTTP front doors
-  that are not served.
+- :mod:`file_processor.rest`: REST proxy requests (routes built on the first one) and the
+  answer to HTTP front doors that are not served.
+- :mod:`file_processor.api`: the ``POST /process`` routes.
+- :mod:`file_processor.responses`: proxy error responses, in each front door's format.
 - :mod:`file_processor.telemetry`: EMF metrics.
 """
 

@@ -5,10 +5,7 @@ a 500 or a stack trace: problems classified in :mod:`file_processor.errors` map 
 AWS trouble to 503 (the caller may retry), and anything unexpected to a bare 500 with the request
 id (the details go to the log, not to the caller).
 
-The API is the REST API's proxy integration (payload format 1.0). Other HTTP front doors that
-can invoke a function — an HTTP API or a function URL (payload format 2.0), an Application Load
-Balancer, VPC Lattice — get a 400 JSON answer in their own response format saying so
-(:func:`reject_other_http`), never the API's routes by accident.
+Imported on the first API request only (:mod:`file_processor.rest` says why).
 """
 
 from __future__ import annotations
@@ -28,16 +25,14 @@ from file_processor.errors import (
     TransientError,
 )
 from file_processor.events import parse_process_request
-from file_processor.shapes import EventKind, describe
+from file_processor.responses import PROCESS_PATH, error_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
-    from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from file_processor.service import FileService
     from file_processor.telemetry import Telemetry
 
-PROCESS_PATH = "/process"
 _OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -51,48 +46,6 @@ def json_response(
         body=json.dumps(body, ensure_ascii=False),
         headers=headers,
     )
-
-
-def error_body(code: str, message: str) -> dict[str, str]:
-    """The body of every error answer: ``{"error": <code>, "message": <text>}``."""
-    return {"error": code, "message": message}
-
-
-def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
-    """A raw proxy response, for events the resolver cannot even be given.
-
-    The same keys are a valid response for payload format 2.0, function URLs, ALB and VPC
-    Lattice too (:func:`reject_other_http` adds what ALB wants).
-    """
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(error_body(code, message)),
-        "isBase64Encoded": False,
-    }
-
-
-_EXPECTED_API = (
-    "this function serves the API Gateway REST API's proxy integration (payload format 1.0): "
-    f"send POST {PROCESS_PATH} through the REST API"
-)
-
-
-def reject_other_http(kind: EventKind, event: dict[str, Any]) -> dict[str, Any]:
-    """A 400 JSON answer, in ``event``'s own response format, to an HTTP front door not served.
-
-    ALB wants ``statusDescription``, and ``multiValueHeaders`` instead of ``headers`` when the
-    target group has multi-value headers on (the request then carries ``multiValueHeaders``).
-    """
-    response = proxy_error(
-        400, str(Reason.UNSUPPORTED_EVENT), f"{_EXPECTED_API}; this request came as {kind}"
-    )
-    if kind is EventKind.ALB:
-        response["statusDescription"] = "400 Bad Request"
-        if isinstance(event.get("multiValueHeaders"), dict):
-            headers = response.pop("headers")
-            response["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
-    return response
 
 
 def build_resolver(
@@ -156,55 +109,3 @@ def build_resolver(
         )
 
     return api
-
-
-def proxy_shape_problem(event: dict[str, Any]) -> str | None:
-    """What makes ``event`` unusable as a proxy event, or None when the resolver can take it."""
-    expected = {
-        "httpMethod": (str,),
-        "path": (str,),
-        "body": (str, type(None)),
-        "headers": (dict, type(None)),
-        "multiValueHeaders": (dict, type(None)),
-        "queryStringParameters": (dict, type(None)),
-        "isBase64Encoded": (bool, type(None)),
-        "requestContext": (dict, type(None)),
-    }
-    for name, types in expected.items():
-        if name in event and not isinstance(event[name], types):
-            return f"the proxy event field {name!r} has the wrong type"
-    if "path" not in event:
-        return "the proxy event has no 'path'"
-    return None
-
-
-class RestApi:
-    """Answers API Gateway REST proxy requests with :func:`build_resolver`'s routes."""
-
-    def __init__(self, service: FileService, logger: Logger, telemetry: Telemetry) -> None:
-        self.resolver = build_resolver(service, logger, telemetry)
-        self.logger = logger
-        self.telemetry = telemetry
-
-    def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        """Answer a REST proxy request; always a valid proxy response."""
-        self.telemetry.count("ApiRequests")
-        request_context = event.get("requestContext")
-        if isinstance(request_context, dict) and isinstance(request_context.get("requestId"), str):
-            self.logger.set_correlation_id(request_context["requestId"])
-        problem = proxy_shape_problem(event)
-        if problem:
-            self.logger.warning("malformed proxy event", extra={"problem": problem})
-            self.telemetry.failure(Reason.INVALID_REQUEST)
-            return proxy_error(400, str(Reason.INVALID_REQUEST), problem)
-        return self.resolver.resolve(event, context)
-
-    def reject(self, kind: EventKind, event: dict[str, Any]) -> dict[str, Any]:
-        """Answer an HTTP request from a front door this function does not serve (400)."""
-        self.logger.warning(
-            "HTTP request from a front door that is not served",
-            extra={"event_kind": kind.name, "event_shape": describe(event)},
-        )
-        self.telemetry.count("UnsupportedEvents")
-        self.telemetry.failure(Reason.UNSUPPORTED_EVENT)
-        return reject_other_http(kind, event)

@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-from file_processor.api import RestApi
 from file_processor.aws import build_clients
 from file_processor.batches import QueueBatchHandler
 from file_processor.envelopes import records_in_message, s3_records
 from file_processor.errors import UnsupportedEventError, failure_reason
 from file_processor.events import s3_request_id
+from file_processor.rest import RestApi
 from file_processor.service import IDEMPOTENCY_KEY_JMESPATH, FileService, IdempotentPublisher
 from file_processor.shapes import OTHER_HTTP_KINDS, EventKind, classify, describe
 from file_processor.telemetry import Telemetry

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -87,3 +90,26 @@ def test_decorated_lambda_handler_answers_a_function_url_request(monkeypatch, aw
     # THEN a 400 JSON answer, not an exception
     assert response["statusCode"] == 400
     assert json.loads(response["body"])["error"] == "unsupported_event"
+
+
+def test_cold_start_leaves_the_api_routes_for_the_first_api_request():
+    # GIVEN a fresh interpreter with the function's environment (nothing imported yet)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        **HANDLER_ENV,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    probe = (
+        f"import sys; sys.path.insert(0, {str(APP_PY.parent)!r}); import app; "
+        "loaded = lambda: 'aws_lambda_powertools.event_handler' in sys.modules; "
+        "print(loaded()); app.APPLICATION.api.resolver; print(loaded())"
+    )
+
+    # WHEN app is imported, then the routes are asked for (what the first API request does)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+
+    # THEN the processor's cold start did not import Powertools' event handler; the API's did
+    assert result.stdout.split() == ["False", "True"]

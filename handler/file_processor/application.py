@@ -88,14 +88,12 @@ class Application:
         # Every remaining path may process objects: the in-progress idempotency record expires
         # with this invocation's remaining time, so a crashed attempt does not block a retry.
         self.idempotency_config.register_lambda_context(context)
-        summary = Summary()
         if kind is EventKind.SQS:
-            return self.queue.handle(event, summary)
+            return self.queue.handle(event)
         if kind is EventKind.SNS:
             return self._sns(event).as_dict()
         self.logger.set_correlation_id(_correlation_id(kind, event))
-        summary.add(self.uploads.process(s3_records(event)))
-        return summary.as_dict()
+        return self.uploads.process(s3_records(event)).as_dict()
 
     def _sns(self, event: dict[str, Any]) -> Summary:
         """Process the S3 notifications of every SNS message, then raise for any that had none.

@@ -24,13 +24,14 @@ from aws_lambda_powertools.utilities.batch import (
 
 from file_processor.envelopes import records_in_message
 from file_processor.errors import UnsupportedEventError, failure_reason
+from file_processor.uploads import Summary
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     from file_processor.telemetry import Telemetry
-    from file_processor.uploads import Summary, UploadProcessor
+    from file_processor.uploads import UploadProcessor
 
 
 def _is_fifo(records: list[dict[str, Any]]) -> bool:
@@ -46,12 +47,13 @@ class QueueBatchHandler:
         self.telemetry = telemetry
         self.logger = logger
 
-    def handle(self, event: dict[str, Any], summary: Summary) -> dict[str, Any]:
-        """Process ``event["Records"]``, adding to ``summary``; ``{"batchItemFailures": [...]}``.
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Process ``event["Records"]``; returns ``{"batchItemFailures": [...]}``.
 
         Raises the first message's error when every message failed.
         """
         records: list[dict[str, Any]] = event["Records"]
+        summary = Summary()
         processor: BatchProcessor
         if _is_fifo(records):
             # Other message groups are independent: only the failed group's later messages wait.
@@ -68,6 +70,9 @@ class QueueBatchHandler:
         response = processor.response()
         failed = len(response["batchItemFailures"])
         self.telemetry.count("BatchItemFailures", failed)
+        self.logger.info(
+            "batch handled", extra={"messages": len(records), "failed": failed, **summary.as_dict()}
+        )
         if failed and failed == len(records) and processor.exceptions:
             # Raising returns every message to the queue whatever the mapping's response types.
             first = processor.exceptions[0][1]

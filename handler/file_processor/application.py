@@ -35,7 +35,7 @@ without touching ``os.environ`` or ``sys.modules``::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -84,7 +84,7 @@ class Application:
         if kind in OTHER_HTTP_KINDS:
             return self.api.reject(kind, event)
         if kind is EventKind.UNSUPPORTED:
-            return self._unsupported(UnsupportedEventError(describe(event)))
+            self._unsupported(UnsupportedEventError(describe(event)))
         # Every remaining path may process objects: the in-progress idempotency record expires
         # with this invocation's remaining time, so a crashed attempt does not block a retry.
         self.idempotency_config.register_lambda_context(context)
@@ -118,7 +118,7 @@ class Application:
             self._unsupported(unusable[0])
         return summary
 
-    def _unsupported(self, error: UnsupportedEventError) -> Any:
+    def _unsupported(self, error: UnsupportedEventError) -> NoReturn:
         """Log, count and raise: the event is kept by the retry / failure path, never dropped."""
         self.logger.error("unsupported event", extra={"event_shape": error.description})
         self.telemetry.count("UnsupportedEvents")

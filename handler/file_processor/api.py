@@ -4,6 +4,8 @@ Every answer is a valid API Gateway proxy response with a JSON body. Client inpu
 a 500 or a stack trace: problems classified in :mod:`file_processor.errors` map to 4xx, transient
 AWS trouble to 503 (the caller may retry), and anything unexpected to a bare 500 with the request
 id (the details go to the log, not to the caller).
+
+Imported on the first API request only (:mod:`file_processor.rest` says why).
 """
 
 from __future__ import annotations
@@ -15,16 +17,22 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from file_processor import telemetry
-from file_processor.errors import ClientProblem, Reason, TransientError
+from file_processor.errors import (
+    INTERNAL_ERROR,
+    TRANSIENT,
+    ClientProblem,
+    Reason,
+    TransientError,
+)
 from file_processor.events import parse_process_request
+from file_processor.responses import PROCESS_PATH, error_body
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools import Logger
 
     from file_processor.service import FileService
+    from file_processor.telemetry import Telemetry
 
-PROCESS_PATH = "/process"
 _OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -40,27 +48,11 @@ def json_response(
     )
 
 
-def error_body(code: str, message: str) -> dict[str, str]:
-    """The body of every error answer: ``{"error": <code>, "message": <text>}``."""
-    return {"error": code, "message": message}
-
-
-def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
-    """A raw proxy response, for events the resolver cannot even be given."""
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(error_body(code, message)),
-        "isBase64Encoded": False,
-    }
-
-
 def build_resolver(
-    service: FileService, logger: Logger, metrics: Metrics
+    service: FileService, logger: Logger, telemetry: Telemetry
 ) -> APIGatewayRestResolver:
     """The API's routes, bound to ``service``."""
     api = APIGatewayRestResolver()
-    config = service.config
 
     @api.post(PROCESS_PATH)
     def process() -> Response:
@@ -74,7 +66,7 @@ def build_resolver(
         logger.append_keys(object_key=request.key)
         started = time.perf_counter()
         document = service.process_requested(request)
-        telemetry.record_processed(metrics, document, (time.perf_counter() - started) * 1000)
+        telemetry.processed(document, (time.perf_counter() - started) * 1000)
         return json_response(200, document)
 
     @api.route(PROCESS_PATH, method=_OTHER_METHODS)
@@ -94,12 +86,13 @@ def build_resolver(
     @api.exception_handler(ClientProblem)
     def client_problem(problem: ClientProblem) -> Response:
         logger.info("client problem", extra={"reason": str(problem.reason)})
-        telemetry.record_failure(config.metrics_namespace, config.service_name, problem.reason)
+        telemetry.failure(problem.reason)
         return json_response(problem.http_status, error_body(str(problem.reason), problem.message))
 
     @api.exception_handler(TransientError)
     def transient(error: TransientError) -> Response:
         logger.warning("transient AWS error", extra={"error": str(error)})
+        telemetry.failure(TRANSIENT)
         return json_response(
             503,
             error_body("unavailable", "a dependency is temporarily unavailable: retry later"),
@@ -109,34 +102,10 @@ def build_resolver(
     @api.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("unexpected error on the API path")
+        telemetry.failure(INTERNAL_ERROR)
         request_id = api.lambda_context.aws_request_id if api.lambda_context else "unknown"
         return json_response(
             500, error_body("internal_error", f"internal error (request id {request_id})")
         )
 
     return api
-
-
-def is_api_event(event: Any) -> bool:
-    """An API Gateway REST proxy (payload v1) event names an ``httpMethod``."""
-    return isinstance(event, dict) and "httpMethod" in event
-
-
-def proxy_shape_problem(event: dict[str, Any]) -> str | None:
-    """What makes ``event`` unusable as a proxy event, or None when the resolver can take it."""
-    expected = {
-        "httpMethod": (str,),
-        "path": (str,),
-        "body": (str, type(None)),
-        "headers": (dict, type(None)),
-        "multiValueHeaders": (dict, type(None)),
-        "queryStringParameters": (dict, type(None)),
-        "isBase64Encoded": (bool, type(None)),
-        "requestContext": (dict, type(None)),
-    }
-    for name, types in expected.items():
-        if name in event and not isinstance(event[name], types):
-            return f"the proxy event field {name!r} has the wrong type"
-    if "path" not in event:
-        return "the proxy event has no 'path'"
-    return None

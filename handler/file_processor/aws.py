@@ -1,7 +1,9 @@
 """boto3 clients, built once per container with explicit timeouts and retry mode.
 
-Endpoints come from boto3's standard ``AWS_ENDPOINT_URL`` (and ``AWS_ENDPOINT_URL_<SERVICE>``),
-so the same code talks to the local emulator without an ``endpoint_url`` argument here.
+On Lambda, endpoints come from boto3's standard ``AWS_ENDPOINT_URL`` (and
+``AWS_ENDPOINT_URL_<SERVICE>``), so the deployed code talks to the local emulator without an
+``endpoint_url``. An in-process runner passes its own ``session`` (credentials) and
+``endpoint_url`` instead of setting those variables.
 """
 
 from __future__ import annotations
@@ -33,11 +35,19 @@ class Clients:
     dynamodb: Any
 
 
-def build_clients(region: str) -> Clients:
-    """Create the clients from one session (the endpoint comes from the environment)."""
-    session = boto3.session.Session(region_name=region)
-    return Clients(
-        s3=session.client("s3", config=CLIENT_CONFIG),
-        sns=session.client("sns", config=CLIENT_CONFIG),
-        dynamodb=session.client("dynamodb", config=CLIENT_CONFIG),
-    )
+def build_clients(
+    region: str,
+    *,
+    session: boto3.session.Session | None = None,
+    endpoint_url: str | None = None,
+) -> Clients:
+    """Create the clients from one session (by default a new one; the endpoint then comes from
+    the environment, unless ``endpoint_url`` names one)."""
+    session = session or boto3.session.Session(region_name=region)
+
+    def client(service: str) -> Any:
+        return session.client(
+            service, region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG
+        )
+
+    return Clients(s3=client("s3"), sns=client("sns"), dynamodb=client("dynamodb"))

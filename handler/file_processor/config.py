@@ -1,7 +1,13 @@
 """Configuration from environment variables only, validated once per container (cold start).
 
 A bad deployment must fail loudly at init with a message naming the variable, not later with a
-``KeyError`` in the middle of an invocation.
+``KeyError`` in the middle of an invocation. :func:`load_config` takes any mapping, so a test or
+a local runner builds a :class:`Config` from its own values without touching ``os.environ``.
+
+The metrics namespace and the service name have no default here on purpose: the compute
+Terraform module is their one source (it sets ``POWERTOOLS_METRICS_NAMESPACE`` and
+``POWERTOOLS_SERVICE_NAME`` on every function and exports ``metrics_namespace`` for alarms and
+dashboards), so a second default in the handler could only ever disagree with it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TOPIC_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+# CloudWatch namespaces: 1-255 of [A-Za-z0-9 ._/#:-], at least one non-space, never "AWS/...".
+_NAMESPACE_RE = re.compile(r"^(?!AWS/)(?=.*[^ ])[A-Za-z0-9 ._/#:-]{1,255}$")
+# The service name is a metric dimension value: printable ASCII, no leading space (<= 255 chars).
+_SERVICE_RE = re.compile(r"^[!-~][ -~]{0,254}$")
 
 DEFAULT_MAX_OBJECT_BYTES = 2 * 1024**3
 # The API answers inside API Gateway's 29 s integration timeout: 64 MiB streams in a few seconds
@@ -29,8 +39,6 @@ DEFAULT_MAX_SYNC_OBJECT_BYTES = 64 * 1024**2
 # Longer than Lambda's maximum async event age (6 h), so a late retry of an already published
 # event still finds its COMPLETED record and does not publish twice.
 DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600
-DEFAULT_METRICS_NAMESPACE = "ServerlessFileProcessor"
-DEFAULT_SERVICE_NAME = "file-processor"
 
 
 class ConfigError(Exception):
@@ -107,7 +115,18 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         idempotency_expiry_seconds=_positive_int(
             env, "IDEMPOTENCY_EXPIRY_SECONDS", DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS
         ),
-        service_name=env.get("POWERTOOLS_SERVICE_NAME", "").strip() or DEFAULT_SERVICE_NAME,
-        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip()
-        or DEFAULT_METRICS_NAMESPACE,
+        service_name=_required(
+            env,
+            "POWERTOOLS_SERVICE_NAME",
+            _SERVICE_RE,
+            "the service name of the handler's logs and metrics (printable ASCII, e.g. "
+            "file-processor; the compute module sets it)",
+        ),
+        metrics_namespace=_required(
+            env,
+            "POWERTOOLS_METRICS_NAMESPACE",
+            _NAMESPACE_RE,
+            "a CloudWatch metrics namespace (letters, digits, spaces and . _ / # : -, not "
+            "starting with AWS/; the compute module sets it from its metrics_namespace)",
+        ),
     )

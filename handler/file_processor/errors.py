@@ -6,8 +6,13 @@
 - :class:`TransientError`: throttling, 5xx, timeouts and dropped connections from S3 / SNS /
   DynamoDB. Always raised out of the handler so Lambda's async retries and on-failure
   destination do their job (no sleeps, no self-invocation).
+- :class:`UnsupportedEventError`: an event of a shape this function does not serve. Raised, so
+  an asynchronous event is retried and then kept by the on-failure destination (an SQS message
+  is reported as a batch item failure instead, and kept by the queue's redrive policy).
 - Anything else (e.g. AccessDenied from a wrong IAM policy) is a deployment bug: it is raised
   unchanged so it reaches the on-failure destination and the error alarm.
+
+:func:`failure_reason` names any of these for the ``Failures`` metric's ``reason`` dimension.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -39,8 +47,14 @@ class Reason(StrEnum):
     INVALID_REQUEST = "invalid_request"
     INVALID_JSON = "invalid_json"
     UNSUPPORTED = "unsupported"
+    # An event of a shape the function does not serve (an HTTP API v2 request, an ALB request,
+    # a DynamoDB stream...). Never in a published result: no object is named by such an event.
+    UNSUPPORTED_EVENT = "unsupported_event"
 
 
+# Failure reasons of errors that raise (the ``Failures`` metric only; never in a result).
+TRANSIENT = "transient"
+INTERNAL_ERROR = "internal_error"
 # HTTP status the API answers for each client problem.
 HTTP_STATUS: dict[Reason, int] = {
     Reason.NOT_FOUND: 404,
@@ -49,6 +63,7 @@ HTTP_STATUS: dict[Reason, int] = {
     Reason.INVALID_REQUEST: 400,
     Reason.INVALID_JSON: 400,
     Reason.UNSUPPORTED: 400,
+    Reason.UNSUPPORTED_EVENT: 400,
 }
 
 
@@ -72,6 +87,19 @@ class ClientProblem(Exception):  # noqa: N818  # a problem with the input, not a
 
 class TransientError(Exception):
     """A throttle, 5xx, timeout or broken connection: raise it so Lambda retries the event."""
+
+
+class UnsupportedEventError(Exception):
+    """An event this function does not serve; ``description`` says what it looked like."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        super().__init__(
+            f"unsupported event: {description}; expected an S3 notification "
+            "(Records[].eventSource == 'aws:s3', directly or delivered through SNS, SQS or "
+            "EventBridge) or an API Gateway REST proxy request (payload format 1.0: httpMethod, "
+            "path)"
+        )
 
 
 # Error codes AWS services use for throttling and server-side trouble. HTTP status >= 500 is
@@ -145,3 +173,26 @@ def classified(subject: str) -> Iterator[None]:
         if mapped is error:
             raise
         raise mapped from error
+
+
+def failure_reason(error: BaseException) -> str:
+    """The ``reason`` dimension of the ``Failures`` metric for an error that stops a record.
+
+    A wrapped error (Powertools' idempotency layer re-raises DynamoDB errors as its own, with
+    the SDK error as ``__cause__``) is named after the first classifiable link of its chain.
+    """
+    link: BaseException | None = error
+    while link is not None:
+        if isinstance(link, ClientProblem):
+            return str(link.reason)
+        if isinstance(link, UnsupportedEventError):
+            return str(Reason.UNSUPPORTED_EVENT)
+        # A concurrent delivery of the same object holds the idempotency record: a retry waits.
+        if isinstance(link, TransientError | IdempotencyAlreadyInProgressError):
+            return TRANSIENT
+        if isinstance(link, (ClientError, *_NETWORK_ERRORS)):
+            mapped = classify(link, subject="a dependency")
+            if mapped is not link:
+                return failure_reason(mapped)
+        link = link.__cause__
+    return INTERNAL_ERROR

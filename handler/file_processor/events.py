@@ -1,4 +1,4 @@
-"""Parsing of incoming events: S3 notifications and the API's request body.
+"""Parsing of incoming events: S3 notifications (direct or from EventBridge) and the API body.
 
 Everything here is defensive on purpose: events are fuzzed, and a malformed record must become a
 clear :class:`~file_processor.errors.ClientProblem`, never a ``KeyError``.
@@ -76,16 +76,6 @@ def _check_key(key: str) -> None:
         )
 
 
-def is_s3_event(event: Any) -> bool:
-    """True for an S3 notification: a ``Records`` list (each record is checked on its own)."""
-    return isinstance(event, dict) and isinstance(event.get("Records"), list)
-
-
-def is_s3_test_event(event: Any) -> bool:
-    """S3 sends ``{"Event": "s3:TestEvent", ...}`` once when a notification is configured."""
-    return isinstance(event, dict) and event.get("Event") == "s3:TestEvent"
-
-
 def parse_s3_record(record: Any) -> S3Record:
     """Turn one notification record into an :class:`S3Record` (never raises)."""
     if not isinstance(record, dict):
@@ -98,32 +88,82 @@ def parse_s3_record(record: Any) -> S3Record:
     s3 = record.get("s3")
     bucket = s3.get("bucket") if isinstance(s3, dict) else None
     obj = s3.get("object") if isinstance(s3, dict) else None
-    bucket_name = _non_empty_str(bucket.get("name")) if isinstance(bucket, dict) else None
     raw_key = _non_empty_str(obj.get("key")) if isinstance(obj, dict) else None
+    if raw_key is None or not isinstance(obj, dict):
+        return _no_object("the S3 record has no s3.bucket.name/s3.object.key")
+    # Keys arrive URL-encoded ('+' for a space, %xx for the rest).
+    return _object_record(
+        bucket.get("name") if isinstance(bucket, dict) else None,
+        unquote_plus(raw_key),
+        version_id=obj.get("versionId"),
+        sequencer=obj.get("sequencer"),
+        event_time=record.get("eventTime"),
+        missing="the S3 record has no s3.bucket.name/s3.object.key",
+    )
+
+
+def parse_eventbridge_object(event: dict[str, Any]) -> S3Record:
+    """Turn an EventBridge event from ``aws.s3`` into an :class:`S3Record` (never raises).
+
+    Unlike a notification's, the key of an EventBridge event is NOT URL-encoded: it is used as
+    is. The identity is built from the same four fields (bucket, key, version, sequencer) as a
+    notification's, so both deliveries of one upload share an idempotency key whenever S3 gives
+    them the same sequencer.
+    """
+    detail_type = event.get("detail-type")
+    if detail_type != "Object Created":
+        return S3Record(None, ignored=f"EventBridge {detail_type!r} is not an Object Created event")
+    detail = event.get("detail")
+    bucket = detail.get("bucket") if isinstance(detail, dict) else None
+    obj = detail.get("object") if isinstance(detail, dict) else None
+    missing = "the EventBridge event has no detail.bucket.name/detail.object.key"
+    if not isinstance(obj, dict):
+        return _no_object(missing)
+    return _object_record(
+        bucket.get("name") if isinstance(bucket, dict) else None,
+        obj.get("key"),
+        version_id=obj.get("version-id"),
+        sequencer=obj.get("sequencer"),
+        event_time=event.get("time"),
+        missing=missing,
+    )
+
+
+def _no_object(message: str) -> S3Record:
+    return S3Record(None, ClientProblem(Reason.UNSUPPORTED, message))
+
+
+def _object_record(
+    bucket_name: Any,
+    key: Any,
+    *,
+    version_id: Any,
+    sequencer: Any,
+    event_time: Any,
+    missing: str,
+) -> S3Record:
+    """An S3Record for a decoded ``key`` of ``bucket_name``, or the problem that prevents it."""
+    bucket_name = _non_empty_str(bucket_name)
+    key = _non_empty_str(key)
     if bucket_name is not None and not _BUCKET_NAME_RE.match(bucket_name):
         bucket_name = None  # cannot come from S3; there is nothing to report it against
-    if bucket_name is None or raw_key is None or not isinstance(obj, dict):
-        return S3Record(
-            None,
-            ClientProblem(Reason.UNSUPPORTED, "the S3 record has no s3.bucket.name/s3.object.key"),
-        )
-    # Keys arrive URL-encoded ('+' for a space, %xx for the rest).
-    key = unquote_plus(raw_key)
+    if bucket_name is None or key is None:
+        return _no_object(missing)
     try:
         _check_key(key)
     except ClientProblem as problem:
         return S3Record(None, problem)
-    version_id = _non_empty_str(obj.get("versionId"))
+    version = _non_empty_str(version_id)
     # S3 sends the literal "null" for objects written while versioning was never enabled.
-    if version_id == "null":
-        version_id = None
+    if version == "null":
+        version = None
     return S3Record(
         ObjectRef(
             bucket=bucket_name,
             key=key,
-            version_id=version_id,
-            sequencer=_non_empty_str(obj.get("sequencer")),
-            event_time=_non_empty_str(record.get("eventTime")),
+            version_id=version,
+            sequencer=_non_empty_str(sequencer),
+            event_time=_non_empty_str(event_time),
         )
     )
 

@@ -1,15 +1,29 @@
-"""Shared helpers of the handler tests: constants, event builders, the moto account wrapper."""
+"""Shared helpers of the handler tests: constants, the test application's configuration and
+telemetry, event builders, the moto account wrapper and EMF readers.
+
+Tests build the application with :func:`file_processor.application.build_application` from
+:data:`CONFIG` (read from :data:`HANDLER_ENV` as a plain mapping, never from ``os.environ``).
+Only the entry-point tests (``test_handler_entry.py``) cold-start ``app.py`` itself, with
+:data:`HANDLER_ENV` as the process environment, as Lambda does.
+"""
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
+from aws_lambda_powertools import Logger, Metrics
+
+from file_processor.config import load_config
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from file_processor.application import Application
 
 REGION = "us-east-1"
 BUCKET = "sfp-uploads-test"
@@ -28,11 +42,8 @@ RESULT_VALIDATOR = jsonschema.Draft202012Validator(
 )
 EVENTS_DIR = ROOT / "handler" / "events"
 
-LEAKY_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+# What the compute module gives the function (plus tracing off: no X-Ray daemon here).
 HANDLER_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "BUCKET_NAME": BUCKET,
@@ -45,6 +56,36 @@ HANDLER_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
+
+
+CONFIG = load_config(HANDLER_ENV)
+
+
+class _CurrentStdout:
+    """A stream writing to whatever ``sys.stdout`` is now (pytest's capture swaps it per test)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+# One Logger / Metrics for the session: Powertools shares both by service name / class anyway.
+LOGGER = Logger(service=CONFIG.service_name, level="WARNING", stream=_CurrentStdout())
+METRICS = Metrics(namespace=CONFIG.metrics_namespace, service=CONFIG.service_name)
+
+
+def lambda_handler_for(application: Application) -> Callable[[Any, Any], Any]:
+    """What ``app.lambda_handler`` is for ``application``: its Logger's context injection and
+    its Metrics flushed after every call (raising or not), around ``application.handle``."""
+
+    @application.logger.inject_lambda_context(clear_state=True)
+    @application.metrics.log_metrics
+    def handler(event: Any, context: Any) -> Any:
+        return application.handle(event, context)
+
+    return handler
 
 
 @dataclass
@@ -84,12 +125,6 @@ class Aws:
                 self.sqs.delete_message(
                     QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
-
-
-def import_app() -> Any:
-    """Import ``app`` afresh, so its cold-start code runs against the current env and mocks."""
-    sys.modules.pop("app", None)
-    return importlib.import_module("app")
 
 
 @dataclass
@@ -171,4 +206,47 @@ def api_event(
         },
         "body": body,
         "isBase64Encoded": base64,
+    }
+
+
+def emf_documents(output: str) -> list[dict[str, Any]]:
+    """The EMF documents (``_aws`` metadata) among the JSON lines of captured stdout."""
+    documents = []
+    for line in output.splitlines():
+        if '"_aws"' in line:
+            documents.append(json.loads(line))
+    return documents
+
+
+def metric_values(documents: list[dict[str, Any]], name: str, **dimensions: str) -> list[float]:
+    """Every value of metric ``name`` in ``documents`` whose dimensions include ``dimensions``.
+
+    Checks what CloudWatch would check: the metric is declared in a directive of the document
+    (so it is extracted), with every asked dimension declared in one of its dimension sets.
+    """
+    values: list[float] = []
+    for document in documents:
+        if any(document.get(key) != value for key, value in dimensions.items()):
+            continue
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            declared = {key for dimension_set in directive["Dimensions"] for key in dimension_set}
+            names = {metric["Name"] for metric in directive["Metrics"]}
+            if name in names and set(dimensions) <= declared:
+                raw = document[name]
+                values.extend(raw if isinstance(raw, list) else [raw])
+                break
+    return values
+
+
+def metric_total(documents: list[dict[str, Any]], name: str, **dimensions: str) -> float:
+    """The sum of metric ``name`` (see :func:`metric_values`)."""
+    return sum(metric_values(documents, name, **dimensions))
+
+
+def namespaces(documents: list[dict[str, Any]]) -> set[str]:
+    """Every namespace the EMF documents write to."""
+    return {
+        directive["Namespace"]
+        for document in documents
+        for directive in document["_aws"]["CloudWatchMetrics"]
     }

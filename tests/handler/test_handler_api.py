@@ -17,9 +17,9 @@ from file_processor.errors import ClientProblem
 from file_processor.events import parse_process_request
 
 
-def call(app, context, event):
+def call(handler, context, event):
     """Invoke and check the proxy response shape every answer must have."""
-    response = app.lambda_handler(event, context)
+    response = handler(event, context)
     assert isinstance(response["statusCode"], int)
     assert isinstance(response["body"], str)
     assert header(response, "Content-Type") == "application/json"
@@ -33,13 +33,13 @@ def header(response, name):
     return ",".join(response.get("multiValueHeaders", {}).get(name, [])) or None
 
 
-def test_process_returns_the_result_document(app, aws, context):
+def test_process_returns_the_result_document(handler, aws, context):
     # GIVEN a CSV object in the bucket
     body = b"id,name\n1,a\n2,b\n"
     version = aws.put("in/table.csv", body)
 
     # WHEN POST /process names it
-    status, document, _ = call(app, context, api_event(json.dumps({"key": "in/table.csv"})))
+    status, document, _ = call(handler, context, api_event(json.dumps({"key": "in/table.csv"})))
 
     # THEN the answer is the schema's result document, and nothing is published
     assert status == 200
@@ -51,7 +51,7 @@ def test_process_returns_the_result_document(app, aws, context):
     assert aws.messages() == []
 
 
-def test_base64_body_and_explicit_version(app, aws, context):
+def test_base64_body_and_explicit_version(handler, aws, context):
     # GIVEN two versions of an awkward key, and a base64-encoded request for the first one
     first = aws.put("r\u00e9sum\u00e9 +1.txt", b"one\n")
     aws.put("r\u00e9sum\u00e9 +1.txt", b"two\nlines\n")
@@ -59,7 +59,7 @@ def test_base64_body_and_explicit_version(app, aws, context):
     event = api_event(base64.b64encode(payload).decode(), base64=True)
 
     # WHEN it is sent
-    status, document, _ = call(app, context, event)
+    status, document, _ = call(handler, context, event)
 
     # THEN the first version is processed
     assert status == 200
@@ -85,13 +85,13 @@ def test_base64_body_and_explicit_version(app, aws, context):
     ],
 )
 def test_bad_requests_get_400_with_a_reason(
-    app, aws, context, body, base64_encoded, error, message_part
+    handler, aws, context, body, base64_encoded, error, message_part
 ):
     # GIVEN a malformed request body
     event = api_event(body, base64=base64_encoded)
 
     # WHEN it is sent
-    status, answer, _ = call(app, context, event)
+    status, answer, _ = call(handler, context, event)
 
     # THEN 400 names what is wrong
     assert status == 400
@@ -99,19 +99,19 @@ def test_bad_requests_get_400_with_a_reason(
     assert message_part in answer["message"]
 
 
-def test_body_near_the_6_mb_payload_limit_is_a_clean_400(app, aws, context):
+def test_body_near_the_6_mb_payload_limit_is_a_clean_400(handler, aws, context):
     # GIVEN a request body just under Lambda's 6 MB synchronous payload limit
     body = json.dumps({"key": "k" * 5_900_000})
 
     # WHEN it is sent / THEN it is refused for its key length, as a proxy response
-    status, answer, _ = call(app, context, api_event(body))
+    status, answer, _ = call(handler, context, api_event(body))
     assert status == 400
     assert "5900000 bytes long" in answer["message"]
 
 
-def test_missing_object_is_404(app, aws, context):
+def test_missing_object_is_404(handler, aws, context):
     # GIVEN an empty bucket / WHEN a key is requested
-    status, answer, _ = call(app, context, api_event('{"key": "nothing-here.txt"}'))
+    status, answer, _ = call(handler, context, api_event('{"key": "nothing-here.txt"}'))
 
     # THEN 404 says so
     assert status == 404
@@ -119,12 +119,12 @@ def test_missing_object_is_404(app, aws, context):
     assert "nothing-here.txt" in answer["message"]
 
 
-def test_object_above_the_sync_limit_is_413(app, aws, context):
+def test_object_above_the_sync_limit_is_413(handler, aws, context):
     # GIVEN an object just above MAX_SYNC_OBJECT_BYTES
     aws.put("big.txt", b"x" * (MAX_SYNC_OBJECT_BYTES + 1))
 
     # WHEN it is requested synchronously
-    status, answer, _ = call(app, context, api_event('{"key": "big.txt"}'))
+    status, answer, _ = call(handler, context, api_event('{"key": "big.txt"}'))
 
     # THEN 413 explains it is processed from its S3 upload event instead
     assert status == 413
@@ -141,16 +141,16 @@ def test_object_above_the_sync_limit_is_413(app, aws, context):
         ("GET", "/", 404, "not_found"),
     ],
 )
-def test_other_methods_and_paths(app, aws, context, method, path, status, error):
+def test_other_methods_and_paths(handler, aws, context, method, path, status, error):
     # GIVEN a request outside POST /process / WHEN sent / THEN a JSON 405 or 404
-    code, answer, response = call(app, context, api_event(None, method=method, path=path))
+    code, answer, response = call(handler, context, api_event(None, method=method, path=path))
     assert code == status
     assert answer["error"] == error
     if status == 405:
         assert header(response, "Allow") == "POST"
 
 
-def test_s3_throttling_is_503_not_500(app, aws, context, monkeypatch):
+def test_s3_throttling_is_503_not_500(handler, application, aws, context, monkeypatch):
     # GIVEN S3 throttling every read
     def throttled(**_):
         raise ClientError(
@@ -161,10 +161,10 @@ def test_s3_throttling_is_503_not_500(app, aws, context, monkeypatch):
             "GetObject",
         )
 
-    monkeypatch.setattr(app.CLIENTS.s3, "get_object", throttled)
+    monkeypatch.setattr(application.clients.s3, "get_object", throttled)
 
     # WHEN a request comes in
-    status, answer, response = call(app, context, api_event('{"key": "a.txt"}'))
+    status, answer, response = call(handler, context, api_event('{"key": "a.txt"}'))
 
     # THEN the caller is told to retry
     assert status == 503
@@ -172,7 +172,7 @@ def test_s3_throttling_is_503_not_500(app, aws, context, monkeypatch):
     assert header(response, "Retry-After") == "1"
 
 
-def test_unexpected_errors_answer_a_bare_500(app, aws, context, monkeypatch):
+def test_unexpected_errors_answer_a_bare_500(handler, application, aws, context, monkeypatch):
     # GIVEN a deployment bug (the role may not read the bucket)
     def denied(**_):
         raise ClientError(
@@ -183,10 +183,10 @@ def test_unexpected_errors_answer_a_bare_500(app, aws, context, monkeypatch):
             "GetObject",
         )
 
-    monkeypatch.setattr(app.CLIENTS.s3, "get_object", denied)
+    monkeypatch.setattr(application.clients.s3, "get_object", denied)
 
     # WHEN a request comes in
-    status, answer, _ = call(app, context, api_event('{"key": "a.txt"}'))
+    status, answer, _ = call(handler, context, api_event('{"key": "a.txt"}'))
 
     # THEN a 500 with the request id and no stack trace
     assert status == 500
@@ -196,13 +196,13 @@ def test_unexpected_errors_answer_a_bare_500(app, aws, context, monkeypatch):
     }
 
 
-def test_malformed_proxy_event_is_a_400_proxy_response(app, aws, context):
+def test_malformed_proxy_event_is_a_400_proxy_response(handler, aws, context):
     # GIVEN an API-shaped event whose headers are not an object
     event = api_event('{"key": "a"}')
     event["headers"] = ["not", "a", "map"]
 
     # WHEN handled / THEN a valid proxy 400, not an exception
-    status, answer, _ = call(app, context, event)
+    status, answer, _ = call(handler, context, event)
     assert status == 400
     assert "headers" in answer["message"]
 

@@ -53,27 +53,27 @@ def test_every_sample_is_listed():
 
 
 @pytest.mark.parametrize("name", sorted(S3_SAMPLES))
-def test_s3_samples(app, aws, context, name):
+def test_s3_samples(handler, aws, context, name):
     # GIVEN a sample S3 event and the bodies it names
     event = load(name)
     upload_bodies(aws, event)
 
     # WHEN handled
-    summary = app.lambda_handler(event, context)
+    summary = handler(event, context)
 
     # THEN it does what the README says, with schema-valid results (checked by messages())
     assert summary == S3_SAMPLES[name]
     assert len(aws.messages()) == summary["processed"] + summary["rejected"]
 
 
-def test_awkward_key_sample_decodes_to_the_object_file(app, aws, context):
+def test_awkward_key_sample_decodes_to_the_object_file(handler, aws, context):
     # GIVEN the awkward-key sample (space, '+', '(1)', en dash, accents, CJK)
     event = load("s3-put-awkward-key.json")
     raw = event["Records"][0]["s3"]["object"]["key"]
     upload_bodies(aws, event)
 
     # WHEN handled
-    app.lambda_handler(event, context)
+    handler(event, context)
 
     # THEN the published key is the decoded one, whose body lives under objects/
     [(document, _)] = aws.messages()
@@ -86,14 +86,14 @@ def test_awkward_key_sample_decodes_to_the_object_file(app, aws, context):
 
 
 @pytest.mark.parametrize("name", sorted(API_SAMPLES))
-def test_api_samples(app, aws, context, name):
+def test_api_samples(handler, aws, context, name):
     # GIVEN every sample object uploaded (API samples name keys under objects/)
     for path in OBJECTS.rglob("*"):
         if path.is_file():
             aws.put(path.relative_to(OBJECTS).as_posix(), path.read_bytes())
 
     # WHEN the sample request is handled
-    response = app.lambda_handler(load(name), context)
+    response = handler(load(name), context)
 
     # THEN the status is the documented one and the body is JSON
     assert response["statusCode"] == API_SAMPLES[name]

@@ -1,4 +1,5 @@
-"""Fuzzing both event shapes: no unhandled exception, every API answer a valid proxy response.
+"""Fuzzing the event shapes: no unhandled exception, every API answer a valid proxy response,
+every SQS batch a partial batch response (or a raise when every message failed).
 
 The normal run tries a few thousand events; ``HYPOTHESIS_PROFILE=deep`` tries >= 10,000 per test.
 """
@@ -13,6 +14,9 @@ import hypothesis
 from handler_support import BUCKET, api_event, s3_record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from file_processor.errors import UnsupportedEventError
+from file_processor.shapes import classify, describe
 
 # Normal run: API_EXAMPLES + S3_EXAMPLES = a few thousand; the deep profile raises both.
 API_EXAMPLES = max(2_000, settings.default.max_examples)
@@ -111,7 +115,7 @@ def api_events(draw):
 
 @settings(max_examples=API_EXAMPLES, **FUZZ)
 @given(event=api_events())
-def test_api_events_always_get_a_valid_proxy_response(app, aws, context, event):
+def test_api_events_always_get_a_valid_proxy_response(handler, aws, context, event):
     # GIVEN some objects (idempotent puts keep versions stable across examples)
     if not aws.seeded:
         for key, body in EXISTING.items():
@@ -119,7 +123,7 @@ def test_api_events_always_get_a_valid_proxy_response(app, aws, context, event):
         aws.seeded = True
 
     # WHEN any API-shaped event is handled
-    response = app.lambda_handler(event, context)
+    response = handler(event, context)
 
     # THEN the answer is a valid proxy response with a JSON object body and never a 5xx
     assert isinstance(response, dict)
@@ -155,7 +159,7 @@ def s3_records(draw):
 
 @settings(max_examples=S3_EXAMPLES, **FUZZ)
 @given(records=st.lists(s3_records(), max_size=3))
-def test_s3_events_never_raise_on_client_input(app, aws, context, records):
+def test_s3_events_never_raise_on_client_input(handler, aws, context, records):
     # GIVEN some objects
     if not aws.seeded:
         for key, body in EXISTING.items():
@@ -163,7 +167,7 @@ def test_s3_events_never_raise_on_client_input(app, aws, context, records):
         aws.seeded = True
 
     # WHEN any S3-shaped event is handled
-    summary = app.lambda_handler({"Records": records}, context)
+    summary = handler({"Records": records}, context)
 
     # THEN every record is accounted for, and what was published matches the schema
     assert sum(summary.values()) == len(records)
@@ -172,3 +176,107 @@ def test_s3_events_never_raise_on_client_input(app, aws, context, records):
     for outcome, count in summary.items():
         if count:
             hypothesis.event(f"some {outcome}")
+
+
+# --- Any event shape, and S3 notifications in envelopes -----------------------------------------
+
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "Records",
+                    "eventSource",
+                    "EventSource",
+                    "httpMethod",
+                    "version",
+                    "routeKey",
+                    "source",
+                    "detail-type",
+                    "detail",
+                    "Event",
+                    "Sns",
+                    "Message",
+                    "Type",
+                    "body",
+                    "messageId",
+                    "requestContext",
+                    "elb",
+                    "method",
+                    "raw_path",
+                    "s3",
+                ]
+            )
+            | st.text(max_size=6),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=max(3_000, settings.default.max_examples))
+@given(event=any_json)
+def test_classification_never_raises_and_describes_without_values(event):
+    # GIVEN any JSON value / WHEN classified and described / THEN no exception, and the
+    # description is short (it names fields, never dumps the event)
+    classify(event)
+    assert len(describe(event)) < 600
+
+
+@st.composite
+def queue_bodies(draw):
+    """SQS bodies: S3 notifications (raw or in an SNS envelope), test events, junk."""
+    key = draw(mostly(st.sampled_from(sorted(EXISTING)), keys))
+    notification = {"Records": [s3_record(quote_plus(key, safe="/"), sequencer="0A")]}
+    payload = draw(
+        mostly(
+            st.just(notification),
+            st.just({"Event": "s3:TestEvent"}) | any_json,
+        )
+    )
+    if draw(st.booleans()):
+        payload = {"Type": "Notification", "Message": json.dumps(payload)}
+    return draw(mostly(st.just(json.dumps(payload)), st.text(max_size=30) | any_json))
+
+
+@settings(max_examples=max(300, settings.default.max_examples // 10), **FUZZ)
+@given(bodies=st.lists(queue_bodies(), min_size=1, max_size=3))
+def test_sqs_batches_report_failures_or_raise_only_when_all_failed(handler, aws, context, bodies):
+    # GIVEN some objects and an SQS batch of arbitrary bodies
+    if not aws.seeded:
+        for key, body in EXISTING.items():
+            aws.put(key, body)
+        aws.seeded = True
+    event = {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "eventSource": "aws:sqs",
+                "body": body,
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:uploads",
+                "attributes": {},
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
+
+    # WHEN handled
+    try:
+        answer = handler(event, context)
+    except UnsupportedEventError:
+        answer = None  # allowed only when every message failed: checked below
+
+    # THEN a partial batch response naming only this batch's messages (or a raise, all failed)
+    published = aws.messages()  # schema-checked
+    if answer is None:
+        assert published == []
+        hypothesis.event("all failed: raised")
+        return
+    failed = [item["itemIdentifier"] for item in answer["batchItemFailures"]]
+    assert set(failed) <= {record["messageId"] for record in event["Records"]}
+    assert len(failed) < len(bodies)
+    hypothesis.event(f"{len(failed)} failed of {len(bodies)}")

@@ -9,12 +9,10 @@ import itertools
 import json
 
 import pytest
-from handler_support import HANDLER_ENV
 from hypothesis import given
 from hypothesis import strategies as st
 
 from file_processor import sniff
-from file_processor.config import ConfigError, load_config
 from file_processor.jsonscan import JsonScanner, JsonSyntaxError
 from file_processor.processing import analyze, csv_facts, json_facts, ndjson_facts, text_facts
 
@@ -176,30 +174,6 @@ def test_sniffing_prefers_bytes_then_extension_then_metadata(head, key, declared
     assert sniff.sniff_content_type(head, key=key, declared=declared, complete=True) == expected
 
 
-def test_config_names_the_bad_variable():
-    # GIVEN environments missing or garbling one variable each
-    missing = {name: value for name, value in HANDLER_ENV.items() if name != "TOPIC_ARN"}
-    bad_size = {**HANDLER_ENV, "MAX_OBJECT_BYTES": "lots"}
-    inverted = {**HANDLER_ENV, "MAX_OBJECT_BYTES": "10", "MAX_SYNC_OBJECT_BYTES": "20"}
-    bad_bucket = {**HANDLER_ENV, "BUCKET_NAME": "Not_A_Bucket"}
-    no_region = {name: value for name, value in HANDLER_ENV.items() if not name.endswith("REGION")}
-
-    # WHEN / THEN each error names its variable
-    with pytest.raises(ConfigError, match="TOPIC_ARN is missing"):
-        load_config(missing)
-    with pytest.raises(ConfigError, match="MAX_OBJECT_BYTES='lots' is not an integer"):
-        load_config(bad_size)
-    with pytest.raises(ConfigError, match="MAX_SYNC_OBJECT_BYTES=20 is larger than"):
-        load_config(inverted)
-    with pytest.raises(ConfigError, match="BUCKET_NAME='Not_A_Bucket' is not an S3 bucket name"):
-        load_config(bad_bucket)
-    with pytest.raises(ConfigError, match="AWS_REGION=''"):
-        load_config(no_region)
-    fifo_topic = {**HANDLER_ENV, "TOPIC_ARN": HANDLER_ENV["TOPIC_ARN"] + ".fifo"}
-    with pytest.raises(ConfigError, match="TOPIC_ARN"):
-        load_config(fifo_topic)
-
-
 def test_deeply_nested_json_head_is_reported_not_raised():
     # GIVEN an object whose first line nests deeper than Python's recursion limit
     body = b"[" * 2000 + b"\n1\n"
@@ -208,32 +182,6 @@ def test_deeply_nested_json_head_is_reported_not_raised():
     # THEN it is sniffed as JSON and reported invalid, without an exception escaping
     assert analysis.kind == "json"
     assert analysis.facts["valid"] is False
-
-
-def test_config_reads_limits_and_defaults():
-    # GIVEN the test environment without the optional variables
-    env = {name: value for name, value in HANDLER_ENV.items() if not name.startswith("MAX_")}
-
-    # WHEN loaded
-    config = load_config(env)
-
-    # THEN the defaults apply and the required values are kept
-    assert config.region == "us-east-1"
-    assert config.bucket_name == HANDLER_ENV["BUCKET_NAME"]
-    assert config.max_object_bytes == 2 * 1024**3
-    assert config.max_sync_object_bytes == 64 * 1024**2
-    assert config.metrics_namespace == "SfpTest"
-
-
-def test_cold_start_fails_with_the_variable_name(aws_env, monkeypatch):
-    # GIVEN a deployment without IDEMPOTENCY_TABLE
-    from handler_support import import_app
-
-    monkeypatch.delenv("IDEMPOTENCY_TABLE")
-
-    # WHEN the runtime imports app / THEN init fails naming the variable
-    with pytest.raises(ConfigError, match="IDEMPOTENCY_TABLE"):
-        import_app()
 
 
 @given(

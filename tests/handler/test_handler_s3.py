@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from urllib.parse import quote_plus
 
 import pytest
 from handler_support import BUCKET, MAX_OBJECT_BYTES, s3_event, s3_record
 
+from file_processor.errors import UnsupportedEventError
 
-def test_text_object_is_processed_and_published(app, aws, context):
+
+def test_text_object_is_processed_and_published(handler, aws, context):
     # GIVEN a plain text object of three lines
     body = b"alpha\nbeta\ngamma\n"
     version = aws.put("notes/readme.txt", body)
 
     # WHEN the handler receives its upload notification
-    summary = app.lambda_handler(
-        s3_event(s3_record("notes/readme.txt", version_id=version)), context
-    )
+    summary = handler(s3_event(s3_record("notes/readme.txt", version_id=version)), context)
 
     # THEN one result is published with the object's facts and filterable attributes
     assert summary == {"processed": 1, "rejected": 0, "duplicates": 0, "ignored": 0}
@@ -91,12 +90,14 @@ def test_text_object_is_processed_and_published(app, aws, context):
         ),
     ],
 )
-def test_each_content_type_gets_its_facts(app, aws, context, key, body, content_type, kind, facts):
+def test_each_content_type_gets_its_facts(
+    handler, aws, context, key, body, content_type, kind, facts
+):
     # GIVEN an object of a given type
     version = aws.put(key, body)
 
     # WHEN it is processed from its upload event
-    app.lambda_handler(s3_event(s3_record(quote_plus(key), version_id=version)), context)
+    handler(s3_event(s3_record(quote_plus(key), version_id=version)), context)
 
     # THEN the sniffed type, the processor kind and its facts are reported
     [(document, attributes)] = aws.messages()
@@ -120,13 +121,13 @@ def test_each_content_type_gets_its_facts(app, aws, context, key, body, content_
         "dir/sub dir/odd&chars?#.txt",
     ],
 )
-def test_awkward_keys_are_decoded_before_reading(app, aws, context, key):
+def test_awkward_keys_are_decoded_before_reading(handler, aws, context, key):
     # GIVEN an object whose key has spaces, '+', '%' or non-ASCII characters
     aws.put(key, b"x\n")
     encoded = quote_plus(key, safe="/")  # how S3 puts it in the notification
 
     # WHEN the notification arrives with the URL-encoded key
-    summary = app.lambda_handler(s3_event(s3_record(encoded)), context)
+    summary = handler(s3_event(s3_record(encoded)), context)
 
     # THEN the decoded key is read (no NoSuchKey) and reported decoded
     assert summary["processed"] == 1
@@ -135,14 +136,14 @@ def test_awkward_keys_are_decoded_before_reading(app, aws, context, key):
     assert document["status"] == "processed"
 
 
-def test_overwritten_object_processes_the_event_version(app, aws, context):
+def test_overwritten_object_processes_the_event_version(handler, aws, context):
     # GIVEN an upload whose object was overwritten before the handler ran
     first = aws.put("report.txt", b"original\n")
     second = aws.put("report.txt", b"overwritten with more lines\nand more\n")
     assert first != second
 
     # WHEN the first upload's notification is handled
-    app.lambda_handler(s3_event(s3_record("report.txt", version_id=first)), context)
+    handler(s3_event(s3_record("report.txt", version_id=first)), context)
 
     # THEN the original bytes are the ones processed
     [(document, _)] = aws.messages()
@@ -151,12 +152,12 @@ def test_overwritten_object_processes_the_event_version(app, aws, context):
     assert document["facts"]["line_count"] == 1
 
 
-def test_missing_object_publishes_a_rejected_result(app, aws, context):
+def test_missing_object_publishes_a_rejected_result(handler, aws, context):
     # GIVEN a notification for an object that no longer exists
     event = s3_event(s3_record("gone.txt", sequencer="00AA"))
 
     # WHEN it is handled
-    summary = app.lambda_handler(event, context)
+    summary = handler(event, context)
 
     # THEN a rejected result with the reason is published, and nothing raises (no retry)
     assert summary["rejected"] == 1
@@ -174,13 +175,13 @@ def test_missing_object_publishes_a_rejected_result(app, aws, context):
     }
 
 
-def test_object_over_max_object_bytes_is_rejected_without_reading(app, aws, context):
+def test_object_over_max_object_bytes_is_rejected_without_reading(handler, aws, context):
     # GIVEN an object just above MAX_OBJECT_BYTES and one exactly at it
     aws.put("big.bin", b"\0" * (MAX_OBJECT_BYTES + 1))
     aws.put("edge.bin", b"\0" * MAX_OBJECT_BYTES)
 
     # WHEN both are handled in one multi-record event
-    summary = app.lambda_handler(
+    summary = handler(
         s3_event(s3_record("big.bin", sequencer="01"), s3_record("edge.bin", sequencer="02")),
         context,
     )
@@ -193,7 +194,7 @@ def test_object_over_max_object_bytes_is_rejected_without_reading(app, aws, cont
     assert by_key["edge.bin"]["size_bytes"] == MAX_OBJECT_BYTES
 
 
-def test_other_bucket_and_malformed_records_are_not_retried(app, aws, context):
+def test_other_bucket_and_malformed_records_are_not_retried(handler, aws, context):
     # GIVEN a record from another bucket, one without a key and an ObjectRemoved record
     foreign = s3_record("x.txt", bucket="someone-elses-bucket")
     keyless = s3_record("y.txt")
@@ -201,7 +202,7 @@ def test_other_bucket_and_malformed_records_are_not_retried(app, aws, context):
     removed = s3_record("z.txt", event_name="ObjectRemoved:Delete")
 
     # WHEN they arrive together
-    summary = app.lambda_handler(s3_event(foreign, keyless, removed), context)
+    summary = handler(s3_event(foreign, keyless, removed), context)
 
     # THEN the foreign object is rejected (published), the keyless one counted, the removal ignored
     assert summary == {"processed": 0, "rejected": 2, "duplicates": 0, "ignored": 1}
@@ -210,42 +211,22 @@ def test_other_bucket_and_malformed_records_are_not_retried(app, aws, context):
     assert document["reason"]["code"] == "unsupported"
 
 
-def test_s3_test_event_is_acknowledged(app, aws, context):
+def test_s3_test_event_is_acknowledged(handler, aws, context):
     # GIVEN the test event S3 sends when a notification is configured
     event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}
 
     # WHEN it is handled
-    summary = app.lambda_handler(event, context)
+    summary = handler(event, context)
 
     # THEN nothing is published
     assert summary["ignored"] == 1
     assert aws.messages() == []
 
 
-def test_metrics_are_emitted_as_emf(app, aws, context, capsys):
-    # GIVEN a small object
-    aws.put("m.txt", b"hello\n")
-
-    # WHEN it is processed
-    app.lambda_handler(s3_event(s3_record("m.txt")), context)
-
-    # THEN the EMF blob carries the processing metrics under the configured namespace
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    names = {
-        metric["Name"]
-        for blob in blobs
-        for directive in blob["_aws"]["CloudWatchMetrics"]
-        for metric in directive["Metrics"]
-    }
-    assert {"FilesProcessed", "BytesProcessed", "ProcessingDuration"} <= names
-    assert blobs[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "SfpTest"
-    assert next(blob["BytesProcessed"] for blob in blobs if "BytesProcessed" in blob) == [6.0]
-
-
-def test_unknown_event_shapes_fail_loudly(app, aws, context):
+def test_unknown_event_shapes_fail_loudly(handler, aws, context):
     # GIVEN an event that is neither an S3 notification nor an API request
     event = {"source": "aws.events", "detail-type": "Scheduled Event"}
 
     # WHEN handled / THEN the error says what was expected (it reaches the on-failure destination)
-    with pytest.raises(app.UnsupportedEventError, match="expected an S3 notification"):
-        app.lambda_handler(event, context)
+    with pytest.raises(UnsupportedEventError, match="expected an S3 notification"):
+        handler(event, context)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from tooling.emulator import iam
+
 
 def patch_moto() -> None:
     """Apply the fixes above to the moto modules of this process."""
@@ -38,6 +40,7 @@ def patch_moto() -> None:
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
     _add_log_group_key_actions()
+    iam.install()  # function sessions checked against their role's policies (docs/emulator.md)
 
 
 def _add_log_group_key_actions() -> None:

@@ -132,7 +132,10 @@ def install() -> None:
     original = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
     def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        session = signing_session(dict(self.headers), self.querystring)
+        try:
+            session = signing_session(dict(self.headers), self.querystring)
+        except InvalidSessionTokenError:
+            raise _invalid_token(self) from None
         if session is None:
             original(self, iam_request_cls, resource)
             return
@@ -245,7 +248,7 @@ def signing_session(headers: Mapping[str, str], query: Mapping[str, Any]) -> Ses
                 if assumed.access_key_id != access_key:
                     continue
                 if assumed.session_token != token:
-                    raise _InvalidToken()
+                    raise InvalidSessionTokenError(access_key)
                 return Session(
                     access_key,
                     account_id,
@@ -453,14 +456,27 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class _InvalidToken(HTTPException):
-    code = 403
-    description = json.dumps(
-        {
-            "__type": "UnrecognizedClientException",
-            "message": "The security token included in the request is invalid.",
-        }
-    )
+class InvalidSessionTokenError(Exception):
+    """A session's access key signed with a security token that is not the session's."""
+
+
+def _invalid_token(response: Any) -> Exception:
+    headers = {name.lower(): value for name, value in dict(response.headers).items()}
+    match = _CREDENTIAL.search(headers.get("authorization", ""))
+    service = match.group(3) if match else "s3"
+    message = "The security token included in the request is invalid."
+    if service == "s3":
+        from moto.s3.exceptions import S3ClientError
+
+        class S3InvalidTokenError(S3ClientError):
+            code = "InvalidToken"
+
+        return S3InvalidTokenError(
+            "InvalidToken", "The provided token is malformed or otherwise invalid."
+        )
+    if "json" in headers.get("content-type", ""):
+        return _json_error("UnrecognizedClientException", message, 400)
+    return _query_error("InvalidClientTokenId", message, 403)
 
 
 def _access_denied(call: _Call, message: str) -> Exception:

@@ -187,6 +187,16 @@ def role_permits(
     return _decide(session, Check(action, resource, dict(context or {})), region)
 
 
+def session_permits(session: Session, action: str, resource: str, region: str) -> policy.Outcome:
+    """Would the session's role (and session policy) allow ``action`` on ``resource``?"""
+    return _decide(session, Check(action, resource), region)
+
+
+def denial_message(session: Session, action: str, resource: str, outcome: policy.Outcome) -> str:
+    """AWS's "User: … is not authorized to perform: …" message for a denied outcome."""
+    return _message(session, Check(action, resource), outcome)
+
+
 def destination_denial(role_arn: str, destination_arn: str, *, region: str) -> str | None:
     """Why ``role_arn`` may not deliver a record to ``destination_arn``; None when it may.
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from tooling.emulator import iam
+from tooling.emulator import iam, wsgi
 
 
 def patch_moto() -> None:
@@ -41,6 +41,7 @@ def patch_moto() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
     _add_log_group_key_actions()
     iam.install()  # function sessions checked against their role's policies (docs/emulator.md)
+    wsgi.install()  # loopback-only Host header; /_aws/execute-api/… served by apigateway.py
 
 
 def _add_log_group_key_actions() -> None:

@@ -539,3 +539,36 @@ def test_non_loopback_host_headers_are_refused(api: Api):
     assert "not a loopback name" in answer.body
     s3_by_name = send(f"{api.emulator.endpoint}/", method="GET", headers={"Host": "localhost"})
     assert s3_by_name.status == 200
+
+
+def test_the_url_helper_imports_no_moto():
+    # GIVEN a fresh interpreter WHEN the deploy code imports the URL helper THEN moto stays out
+    code = (
+        "import sys; from tooling.emulator.apigateway import local_invoke_url; "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'moto'], 'moto imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[3])
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1:4566", True),
+        ("127.0.0.1", True),
+        ("127.1.2.3:80", True),
+        ("localhost:4566", True),
+        ("LOCALHOST", True),
+        ("bucket.localhost:4566", True),
+        ("[::1]:4566", True),
+        ("evil.example", False),
+        ("evil.example:4566", False),
+        ("10.0.0.1:4566", False),
+        ("localhost.evil.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("[::2]:4566", False),
+    ],
+)
+def test_loopback_host_names(host, loopback):
+    from tooling.emulator.wsgi import is_loopback_host
+
+    assert is_loopback_host(host) is loopback

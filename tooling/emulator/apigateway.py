@@ -171,7 +171,11 @@ class Incoming:
                 headers.append((_title(key), str(value)))
         length = int(environ.get("CONTENT_LENGTH") or 0)
         stream = environ.get("wsgi.input")
-        body = stream.read(length) if stream is not None and length > 0 else b""
+        body = b""
+        if stream is not None and length > 0:
+            body = stream.read(length)
+        elif stream is not None and environ.get("wsgi.input_terminated"):
+            body = stream.read()  # chunked: the server ends the stream with the body
         return cls(
             method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
             raw_path=raw_path.removeprefix(LOCAL_PATH_PREFIX),
@@ -576,6 +580,7 @@ def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> lis
     except Exception:
         log.exception("API Gateway: unexpected error for %s %s", incoming.method, incoming.raw_path)
         reply = _internal_error()
+    reply.headers = [(k, v) for k, v in reply.headers if k.lower() != "content-length"]
     reply.headers += [
         ("x-amzn-RequestId", incoming.request_id),
         ("x-amz-apigw-id", base64.b32encode(uuid.uuid4().bytes).decode()[:16]),

@@ -898,7 +898,7 @@ def _invoke_permitted(function: Any, target: Target, http_method: str) -> bool:
     statements = list(getattr(getattr(function, "policy", None), "statements", []) or [])
     if not statements:
         return False
-    document = {"Statement": statements}
+    document = {"Statement": [_with_account(s, target.account_id) for s in statements]}
     base = f"arn:aws:execute-api:{target.region}:{target.account_id}:{target.api_id}"
     # The source ARN names the method; its path is given here both as sent and as the resource
     # template, and either form matching is accepted.
@@ -921,6 +921,36 @@ def _invoke_permitted(function: Any, target: Target, http_method: str) -> bool:
             if policy.evaluate_resource_policy(document, candidate).allowed:
                 return True
     return False
+
+
+_EMPTY_ACCOUNT_ARN = re.compile(r"^(arn:[^:]*:execute-api:[^:]*:):")
+
+
+def _with_account(statement: Mapping[str, Any], account_id: str) -> dict[str, Any]:
+    """The statement with an empty account in an execute-api source ARN read as ``account_id``.
+
+    Against the emulator the AWS provider builds ``execution_arn`` without the account
+    (``arn:aws:execute-api:REGION::API``) because it does not look the account up there; on AWS
+    the same configuration carries it. Read as the API's own account, so the permission means
+    locally what it means on AWS.
+    """
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return dict(statement)
+    fixed: dict[str, Any] = {}
+    for operator, keys in condition.items():
+        if not isinstance(keys, dict):
+            fixed[operator] = keys
+            continue
+        fixed[operator] = {
+            key: [_EMPTY_ACCOUNT_ARN.sub(rf"\g<1>{account_id}:", str(v)) for v in _listed(values)]
+            for key, values in keys.items()
+        }
+    return {**statement, "Condition": fixed}
+
+
+def _listed(values: Any) -> list[Any]:
+    return list(values) if isinstance(values, list) else [values]
 
 
 @dataclass

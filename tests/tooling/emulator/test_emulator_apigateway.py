@@ -533,6 +533,40 @@ def test_without_the_lambda_permission_api_gateway_answers_500(api: Api):
     assert send(api.url, {"key": "k"}, credentials=TOOLING).status == 200
 
 
+@pytest.mark.parametrize(
+    ("source_arn", "status"),
+    [
+        # what the AWS provider writes against the emulator: execution_arn without the account
+        ("arn:aws:execute-api:{region}::{api_id}/*/POST/process", 200),
+        ("arn:aws:execute-api:{region}:{account}:{api_id}/*/POST/process", 200),
+        ("arn:aws:execute-api:{region}:{account}:{api_id}/*/GET/process", 500),
+        ("arn:aws:execute-api:{region}:{account}:otherapi/*/POST/process", 500),
+    ],
+)
+def test_the_lambda_permissions_source_arn_decides(api: Api, source_arn: str, status: int):
+    lam = _client(api.emulator, "lambda")
+    arn = source_arn.format(region=REGION, account=ACCOUNT, api_id=api.api_id)
+    lam.remove_permission(FunctionName=api.function_name, StatementId="AllowApiGatewayInvoke")
+    try:
+        lam.add_permission(
+            FunctionName=api.function_name,
+            StatementId="Scoped",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=arn,
+        )
+        assert send(api.url, {"key": "k"}, credentials=TOOLING).status == status
+    finally:
+        lam.remove_permission(FunctionName=api.function_name, StatementId="Scoped")
+        lam.add_permission(
+            FunctionName=api.function_name,
+            StatementId="AllowApiGatewayInvoke",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api.api_id}/*/*/*",
+        )
+
+
 def test_non_loopback_host_headers_are_refused(api: Api):
     answer = send(api.url, {"key": "k"}, credentials=TOOLING, headers={"Host": "evil.example"})
     assert answer.status == 403

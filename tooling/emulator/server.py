@@ -9,9 +9,10 @@ Quirks fixed here, and why they are fixed in the emulator rather than in the Ter
   object calls, but cannot evaluate the ``Bool`` operator and treats a statement whose
   condition it does not understand as matching. The buckets' TLS-only statement
   (``Deny s3:* when aws:SecureTransport is false``, required on every bucket) therefore becomes
-  an unconditional Deny, and every GetObject/PutObject answers 403 — even over TLS. moto does
-  not enforce IAM identity policies either, so the emulator skips bucket-policy evaluation
-  altogether; the policies are still stored and returned, so Terraform plans stay exact.
+  an unconditional Deny, and every GetObject/PutObject answers 403 — even over TLS. Resource
+  policies are not enforced by the emulator (identity policies of function sessions are: see
+  :mod:`tooling.emulator.iam`), so bucket-policy evaluation is skipped altogether; the policies
+  are still stored and returned, so Terraform plans stay exact, and proved statically instead.
 * **Saved Logs Insights queries hang the apply**: see :mod:`tooling.emulator.logs_queries`.
 * **REST API resource policies cannot be read back**: see :mod:`tooling.emulator.rest_api_policy`.
 * **Changing a log group's KMS key hangs the apply.** moto implements ``kmsKeyId`` on
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+
+from tooling.emulator import iam, wsgi
 
 
 def patch_moto() -> None:
@@ -47,6 +50,8 @@ def patch_moto() -> None:
     _add_log_group_key_actions()
     logs_queries.install()
     rest_api_policy.install()
+    iam.install()  # function sessions checked against their role's policies (docs/emulator.md)
+    wsgi.install()  # loopback-only Host header; /_aws/execute-api/… served by apigateway.py
 
 
 def _add_log_group_key_actions() -> None:

@@ -537,7 +537,8 @@ def client_error(code: str, message: str, status: int = 400) -> Exception:
 
 
 def install(settings: RuntimeSettings, endpoint: str) -> LambdaRuntime:
-    """Make moto's Invoke run function code; serve ``GET /moto-api/sfp/lambda`` (status)."""
+    """Make moto's Invoke run function code; serve ``/moto-api/sfp/lambda``: GET = status,
+    DELETE (``?function=NAME``) = stop idle sandboxes, so the next invocations start cold."""
     global _RUNTIME
     import atexit
 
@@ -591,10 +592,15 @@ def install(settings: RuntimeSettings, endpoint: str) -> LambdaRuntime:
         ).decode()
         return invocation.payload
 
+    def control(request: Any, *_: Any) -> request_hooks.Answer:
+        if request.method.upper() == "DELETE":
+            name = request.args.get("function", "")
+            stopped = runtime().pool.retire(f":function:{name}:" if name else "")
+            return request_hooks.json_answer(200, {"stopped": stopped})
+        return request_hooks.json_answer(200, runtime().status())
+
     LambdaFunction.invoke = invoke  # type: ignore[method-assign,assignment]
-    request_hooks.add_route(
-        "/lambda$", lambda *_: request_hooks.json_answer(200, runtime().status())
-    )
+    request_hooks.add_route("/lambda$", control)
     return _RUNTIME
 
 

@@ -882,17 +882,14 @@ class SandboxPool:
             sandbox.stop()
         return expired
 
-    def retire(self, key_prefix: str = "") -> int:
-        """Stop the idle sandboxes of functions whose key starts with ``key_prefix``."""
+    def retire(self, key_part: str = "") -> int:
+        """Stop the idle sandboxes of functions whose key contains ``key_part`` (all when
+        empty); the next invocation of those functions is a cold start."""
         with self._cond:
-            dropped = [
-                sandbox
-                for key, slots in self._slots.items()
-                if key.startswith(key_prefix)
-                for sandbox in slots.idle
-            ]
+            dropped: list[Sandbox] = []
             for key, slots in self._slots.items():
-                if key.startswith(key_prefix):
+                if key_part in key:
+                    dropped += slots.idle
                     slots.idle = []
         for sandbox in dropped:
             sandbox.stop()

@@ -396,3 +396,18 @@ def test_idle_sandboxes_are_reaped_and_broken_ones_are_not_kept() -> None:
     assert broken_sandbox.stopped
     assert pool.reap(now=time.monotonic() + 5) == []
     assert pool.reap(now=time.monotonic() + 11) == [idle_sandbox]
+
+
+def test_retire_stops_the_idle_sandboxes_of_the_named_functions() -> None:
+    pool = SandboxPool(default_limit=2, idle_seconds=60)
+    one, other = make_spec(b"a"), make_spec(b"b", arn="arn:aws:lambda:us-east-1:1:function:other")
+    sandboxes = []
+    for spec in (one, other):
+        lease = pool.lease(spec, wait=None)
+        sandbox = FakeSandbox(spec)
+        pool.started(lease, sandbox)
+        pool.release(lease, reusable=True)
+        sandboxes.append(sandbox)
+    assert pool.retire(":function:other:") == 1
+    assert [s.stopped for s in sandboxes] == [False, True]
+    assert pool.retire() == 1

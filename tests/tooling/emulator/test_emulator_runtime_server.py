@@ -369,6 +369,14 @@ def test_the_runtime_status_lists_warm_sandboxes(aws: Aws) -> None:
     [entry] = [f for f in status["functions"] if f["function"].endswith(f":{name}:$LATEST")]
     assert entry["sandboxes"][0]["rss_kb"] > 0
     assert {"queued", "in_flight", "succeeded"} <= set(status["async"])
+    # AND DELETE stops them: the next invocation is a cold start again
+    request = urllib.request.Request(  # noqa: S310 - the emulator's http URL
+        f"{aws.endpoint}/moto-api/sfp/lambda?function={name}", method="DELETE"
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        assert json.loads(response.read()) == {"stopped": 1}
+    answer = aws.lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+    assert "Init Duration" in base64.b64decode(answer["LogResult"]).decode()
 
 
 def test_by_default_only_the_built_zip_runs(tmp_path: Path) -> None:

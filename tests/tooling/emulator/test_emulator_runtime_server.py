@@ -337,12 +337,32 @@ def test_uploads_trigger_the_function_with_s3s_event_and_put_returns_at_once(aws
     assert records[0]["s3"]["bucket"]["arn"] == f"arn:aws:s3:::{bucket}"
 
 
+def _submitted(aws: Aws) -> int:
+    with urllib.request.urlopen(f"{aws.endpoint}/moto-api/sfp/lambda") as response:  # noqa: S310
+        return int(json.loads(response.read())["async"]["submitted"])
+
+
 def test_without_the_lambda_permission_s3_cannot_invoke(aws: Aws) -> None:
+    # GIVEN a notification to a function whose resource policy does not let S3 invoke it
     url, _ = aws.queue()
     name = aws.function(Environment={"Variables": {"OUT_QUEUE": url}})
     bucket = _notifying_bucket(aws, name, permission=False)
+    # WHEN an object is uploaded THEN no invocation is queued (S3 queues it within PutObject)
+    before = _submitted(aws)
     aws.s3.put_object(Bucket=bucket, Key="in/x.txt", Body=b"x")
-    assert aws.receive(url, 1, timeout=3) == []
+    assert _submitted(aws) == before
+    # AND once the permission exists, the same upload does invoke it
+    aws.lam.add_permission(
+        FunctionName=name,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn=f"arn:aws:s3:::{bucket}",
+    )
+    aws.s3.put_object(Bucket=bucket, Key="in/x.txt", Body=b"x")
+    assert _submitted(aws) == before + 1
+    [event] = aws.receive(url, 1)
+    assert event["Records"][0]["s3"]["object"]["key"] == "in/x.txt"
 
 
 def test_a_throttled_publish_is_retried_by_lambda_into_exactly_one_message(aws: Aws) -> None:

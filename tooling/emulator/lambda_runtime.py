@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,7 +264,14 @@ class LambdaRuntime:
                 "errorMessage": "the emulator runs functions deployed as zip archives only",
                 "_stream": stream,
             }
-        code_dir = self.code_cache.directory(spec.code_sha256, spec.code)
+        try:
+            code_dir = self.code_cache.directory(spec.code_sha256, spec.code)
+        except (ValueError, OSError, zipfile.BadZipFile) as problem:
+            return None, {
+                "errorType": "Runtime.InvalidEntrypoint",
+                "errorMessage": f"the function's zip cannot be unpacked: {problem}",
+                "_stream": stream,
+            }
         credentials = self.credentials_for(spec)
         tmp_dir = self.tmp_root / uuid.uuid4().hex[:12]
         environment = lambda_environment(

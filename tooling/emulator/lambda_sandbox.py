@@ -479,6 +479,18 @@ class Sandbox:
                 pass_fds=(request_read, response_write),
                 start_new_session=True,  # its own process group: a timeout kills all of it
             )
+        except OSError as error:
+            self._dead = True
+            for fd in (request_write, response_read):
+                os.close(fd)
+            return InitResult(
+                False,
+                (time.monotonic() - started) * 1000,
+                {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"cannot start {self.interpreter.path}: {error}",
+                },
+            )
         finally:
             os.close(request_read)
             os.close(response_write)

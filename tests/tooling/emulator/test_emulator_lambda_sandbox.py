@@ -411,3 +411,22 @@ def test_retire_stops_the_idle_sandboxes_of_the_named_functions() -> None:
     assert pool.retire(":function:other:") == 1
     assert [s.stopped for s in sandboxes] == [False, True]
     assert pool.retire() == 1
+
+
+def test_an_interpreter_that_cannot_start_is_an_init_error(tmp_path: Path) -> None:
+    spec = make_spec(make_zip({"app.py": HANDLER}))
+    missing = Interpreter(str(tmp_path / "no-python"), "3.12.0", "python3.12", True)
+    sandbox = Sandbox(
+        spec,
+        interpreter=missing,
+        code_dir=tmp_path,
+        sdk_dir=tmp_path,
+        pycache_dir=tmp_path / "pycache",
+        tmp_dir=tmp_path / "tmp",
+        environment={},
+        log_stream="stream",
+    )
+    init = sandbox.start()
+    assert not init.ok
+    assert init.error["errorType"] == "Runtime.ExitError"
+    assert "cannot start" in init.error["errorMessage"]

@@ -190,6 +190,22 @@ def test_the_function_runs_with_its_own_role_and_variables(aws: Aws) -> None:
     }
 
 
+def test_code_that_is_not_a_zip_is_a_function_error(aws: Aws) -> None:
+    role = aws.iam.create_role(RoleName="not-a-zip-role", AssumeRolePolicyDocument="{}")
+    aws.lam.create_function(
+        FunctionName="not-a-zip",
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": b"this is not a zip archive"},
+    )
+    answer = aws.lam.invoke(FunctionName="not-a-zip", Payload=b"{}")
+    assert answer["FunctionError"] == "Unhandled"
+    document = json.loads(answer["Payload"].read())
+    assert document["errorType"] == "Runtime.InvalidEntrypoint"
+    assert "cannot be unpacked" in document["errorMessage"]
+
+
 def test_invalid_json_is_refused_like_lambda(aws: Aws) -> None:
     name = aws.function()
     with pytest.raises(aws.lam.exceptions.InvalidRequestContentException):

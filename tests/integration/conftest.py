@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tooling.emulator import lifecycle, override
+from tooling.emulator import lifecycle, override, settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -129,11 +129,17 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
     }
     made = Checkout(root, {**environment, **tools, "PYTHONUNBUFFERED": "1"})
     try:
-        for name in ("local", "prod"):
-            made.emulators[name] = lifecycle.Emulator(
-                port=lifecycle.free_port(), state_dir=base / f"emulator-{name}"
-            )
-            lifecycle.start(made.emulators[name])
+        # The emulators run this checkout's tooling but deploy the copy's build: trust the
+        # copy's dist/ zip (the default trusts only this checkout's), and keep their code cache
+        # out of this checkout's .emulator/.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(settings.TRUSTED_CODE_ENV_VAR, str(root / "dist" / "handler.zip"))
+            patch.setenv(settings.LAMBDA_DIR_ENV_VAR, str(base / "lambda"))
+            for name in ("local", "prod"):
+                made.emulators[name] = lifecycle.Emulator(
+                    port=lifecycle.free_port(), state_dir=base / f"emulator-{name}"
+                )
+                lifecycle.start(made.emulators[name])
         yield made
     finally:
         for chosen in made.emulators.values():

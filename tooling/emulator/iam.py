@@ -2,11 +2,12 @@
 
 Which requests are checked: only those signed with **temporary credentials that moto's STS
 issued** (an AssumeRole session: access key + ``X-Amz-Security-Token``). Each function runs
-with such a session of its execution role (:func:`function_credentials`), so every call the
-function makes is checked against that role's policies. Everything else — the tooling's
-``test``/``test`` keys that Terraform, the tasks and the tests sign with, IAM users' keys,
-unsigned requests — goes through moto's own hook unchanged, which is off (moto's global
-enforcement is never switched on here).
+with such a session of its execution role (issued by the Lambda runtime,
+:mod:`tooling.emulator.lambda_runtime`), so every call the function makes — and every async
+record Lambda delivers with that role — is checked against the role's policies. Everything
+else — the tooling's ``test``/``test`` keys that Terraform, the tasks and the tests sign
+with, IAM users' keys, unsigned requests — goes through moto's own hook unchanged, which is
+off (moto's global enforcement is never switched on here).
 
 How a checked request is decided (:mod:`tooling.emulator.policy` has the evaluation rules):
 
@@ -31,10 +32,8 @@ How a checked request is decided (:mod:`tooling.emulator.policy` has the evaluat
 
 What is not enforced is listed in docs/emulator.md ("IAM: what the emulator cannot enforce").
 
-Public functions for the other emulator modules: :func:`install` (server.py),
-:func:`function_credentials` (the Lambda runtime: a function's session),
-:func:`role_permits` and :func:`destination_denial` (calls the emulator makes *as* a role,
-such as delivering an on-failure record with the function's execution role).
+Public functions for the other emulator modules: :func:`install` (server.py) and the
+session helpers API Gateway uses for ``execute-api:Invoke``.
 
 This module is loaded only by the emulator process (server.py and its modules): moto is
 imported inside the functions that need it, so importing it stays cheap.
@@ -144,49 +143,6 @@ def install() -> None:
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
 
 
-def function_credentials(
-    role_arn: str, session_name: str, region: str, duration_seconds: int = SESSION_SECONDS
-) -> dict[str, str]:
-    """Temporary credentials of ``role_arn`` from moto's STS, as Lambda's environment variables.
-
-    The session lives in the role's account; requests signed with it are checked against the
-    role's policies. Lambda names the session after the function.
-    """
-    from moto.sts.models import sts_backends
-    from moto.utilities.utils import get_partition
-
-    account = role_arn.split(":")[4]
-    assumed = sts_backends[account][get_partition(region)].assume_role(
-        region_name=region,
-        role_session_name=session_name,
-        role_arn=role_arn,
-        policy=None,  # type: ignore[arg-type]
-        duration=duration_seconds,
-        external_id=None,  # type: ignore[arg-type]
-    )
-    return {
-        "AWS_ACCESS_KEY_ID": assumed.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": assumed.secret_access_key,
-        "AWS_SESSION_TOKEN": assumed.session_token,
-    }
-
-
-def role_permits(
-    role_arn: str,
-    action: str,
-    resource: str,
-    *,
-    region: str,
-    context: Mapping[str, policy.ContextValue] | None = None,
-) -> policy.Outcome:
-    """Would ``role_arn``'s policies allow ``action`` on ``resource``? (no session policy)."""
-    from moto.utilities.utils import get_partition
-
-    account = role_arn.split(":")[4]
-    session = Session("", account, get_partition(region), role_arn, "emulator", None)
-    return _decide(session, Check(action, resource, dict(context or {})), region)
-
-
 def session_permits(session: Session, action: str, resource: str, region: str) -> policy.Outcome:
     """Would the session's role (and session policy) allow ``action`` on ``resource``?"""
     return _decide(session, Check(action, resource), region)
@@ -195,39 +151,6 @@ def session_permits(session: Session, action: str, resource: str, region: str) -
 def denial_message(session: Session, action: str, resource: str, outcome: policy.Outcome) -> str:
     """AWS's "User: … is not authorized to perform: …" message for a denied outcome."""
     return _message(session, Check(action, resource), outcome)
-
-
-def destination_denial(role_arn: str, destination_arn: str, *, region: str) -> str | None:
-    """Why ``role_arn`` may not deliver a record to ``destination_arn``; None when it may.
-
-    Covers what Lambda needs to deliver an async invocation record with the function's
-    execution role: sns:Publish / sqs:SendMessage (plus the KMS permissions of an encrypted
-    topic or queue), lambda:InvokeFunction, events:PutEvents, s3:PutObject.
-    """
-    from moto.utilities.utils import get_partition
-
-    parts = destination_arn.split(":")
-    service = parts[2] if len(parts) > 2 else ""
-    dest_region = parts[3] if len(parts) > 3 and parts[3] else region
-    account = role_arn.split(":")[4]
-    session = Session("", account, get_partition(region), role_arn, "emulator", None)
-    action = {
-        "sns": "sns:Publish",
-        "sqs": "sqs:SendMessage",
-        "lambda": "lambda:InvokeFunction",
-        "events": "events:PutEvents",
-        "s3": "s3:PutObject",
-    }.get(service, f"{service}:*")
-    checks = [Check(action, destination_arn)]
-    if service == "sns":
-        checks += _sns_kms_checks(account, dest_region, destination_arn)
-    elif service == "sqs":
-        checks += _sqs_kms_checks(account, dest_region, destination_arn.rsplit(":", 1)[-1], True)
-    for check in checks:
-        outcome = _decide(session, check, dest_region)
-        if not outcome.allowed:
-            return _message(session, check, outcome)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ ResourceNotFoundException when it does not exist), Describe lists them sorted by
 filtered by ``queryDefinitionNamePrefix``, Delete removes one (ResourceNotFoundException when
 unknown). Definitions live beside moto's own state in the Logs backend of each account/region.
 
-Loaded only by :mod:`tooling.emulator.server` (it imports moto).
+Installed by :mod:`tooling.emulator.server`; moto is imported only when the actions run.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from moto.logs.exceptions import ResourceNotFoundException
-from moto.logs.responses import LogsResponse
+if TYPE_CHECKING:
+    from moto.logs.responses import LogsResponse
 
 # Attribute added to moto's LogsBackend instances (one per account and region).
 _STORE = "sfp_query_definitions"
@@ -38,7 +38,7 @@ def put_query_definition(self: LogsResponse) -> str:
     stored = _definitions(self)
     query_id = self._get_param("queryDefinitionId")
     if query_id and query_id not in stored:
-        raise ResourceNotFoundException()
+        raise _not_found()
     query_id = query_id or str(uuid.uuid4())
     stored[query_id] = {
         "queryDefinitionId": query_id,
@@ -63,12 +63,20 @@ def describe_query_definitions(self: LogsResponse) -> str:
 def delete_query_definition(self: LogsResponse) -> str:
     """Remove one definition; ResourceNotFoundException when there is none with that id."""
     if _definitions(self).pop(self._get_param("queryDefinitionId"), None) is None:
-        raise ResourceNotFoundException()
+        raise _not_found()
     return json.dumps({"success": True})
+
+
+def _not_found() -> Exception:
+    from moto.logs.exceptions import ResourceNotFoundException
+
+    return ResourceNotFoundException()
 
 
 def install() -> None:
     """Add the three actions to moto's CloudWatch Logs responses."""
+    from moto.logs.responses import LogsResponse
+
     LogsResponse.put_query_definition = put_query_definition  # type: ignore[attr-defined]
     LogsResponse.describe_query_definitions = describe_query_definitions  # type: ignore[attr-defined]
     LogsResponse.delete_query_definition = delete_query_definition  # type: ignore[attr-defined]

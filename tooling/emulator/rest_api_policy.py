@@ -7,7 +7,7 @@ and the AWS provider reads it that way: it wraps the value in quotes and unquote
 ("invalid character … after top-level value"): every apply of an ``aws_api_gateway_rest_api_policy``
 failed on the emulator. The value is escaped here the way API Gateway does it.
 
-Loaded only by :mod:`tooling.emulator.server` (it imports moto).
+Installed by :mod:`tooling.emulator.server`; moto is imported only by :func:`install`.
 """
 
 from __future__ import annotations
@@ -15,20 +15,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.apigateway.models import RestAPI
 
-_original_to_dict = RestAPI.to_dict
-
-
-def to_dict(self: RestAPI) -> dict[str, Any]:
-    """moto's representation, with ``policy`` escaped like API Gateway's."""
-    result = _original_to_dict(self)
-    if result.get("policy"):
-        # json.dumps of a str escapes quotes and backslashes; [1:-1] drops the outer quotes.
-        result["policy"] = json.dumps(result["policy"])[1:-1]
-    return result
+def escaped(policy: str) -> str:
+    """``policy`` with quotes and backslashes escaped, as API Gateway returns it."""
+    # json.dumps of a str escapes quotes and backslashes; [1:-1] drops the outer quotes.
+    return json.dumps(policy)[1:-1]
 
 
 def install() -> None:
-    """Replace moto's RestAPI.to_dict."""
+    """Wrap moto's RestAPI.to_dict so that ``policy`` comes back escaped."""
+    from moto.apigateway.models import RestAPI
+
+    original = RestAPI.to_dict
+
+    def to_dict(self: RestAPI) -> dict[str, Any]:
+        result = original(self)
+        if result.get("policy"):
+            result["policy"] = escaped(result["policy"])
+        return result
+
     RestAPI.to_dict = to_dict  # type: ignore[method-assign]

@@ -1,8 +1,9 @@
-"""The emulator process: moto server, with the project's fixes for moto quirks applied first.
+"""The emulator process: moto server, with the project's patches installed first.
 
 Run as ``python -m tooling.emulator.server -H 127.0.0.1 -p PORT`` (what
 :func:`tooling.emulator.lifecycle.moto_command` starts); the arguments are moto server's own.
 
+Each patched concern lives in its own module with an ``install()``; this module only lists them.
 Quirks fixed here, and why they are fixed in the emulator rather than in the Terraform config:
 
 * **S3 bucket policies with conditions deny everything.** moto evaluates bucket policies on
@@ -24,21 +25,42 @@ Quirks fixed here, and why they are fixed in the emulator rather than in the Ter
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
 from typing import Any
 
-from tooling.emulator import iam, wsgi
+from tooling.emulator import (
+    faults,
+    iam,
+    lambda_async,
+    lambda_runtime,
+    logs_queries,
+    rest_api_policy,
+    s3_notifications,
+    wsgi,
+)
+from tooling.emulator.settings import RuntimeSettings
 
 
-def patch_moto() -> None:
-    """Apply the fixes above to the moto modules of this process."""
+def patch_moto(endpoint: str) -> None:
+    """Apply every patch to the moto modules of this process (``endpoint``: where it listens)."""
+    _skip_bucket_policies()
+    _add_log_group_key_actions()
+    logs_queries.install()
+    rest_api_policy.install()
+    settings = RuntimeSettings.from_environ()
+    faults.install()
+    runtime = lambda_runtime.install(settings, endpoint)
+    lambda_async.install(settings, runtime)
+    s3_notifications.install()
+    iam.install()  # function sessions checked against their role's policies (docs/emulator.md)
+    wsgi.install()  # loopback-only Host header; /_aws/execute-api/… served by apigateway.py
+
+
+def _skip_bucket_policies() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
-
-    from tooling.emulator import (  # they import moto: only this process loads them
-        logs_queries,
-        rest_api_policy,
-    )
 
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
         # NEUTRAL = "the bucket policy neither allows nor denies": moto then applies its usual
@@ -47,11 +69,6 @@ def patch_moto() -> None:
         return PermissionResult.NEUTRAL
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
-    _add_log_group_key_actions()
-    logs_queries.install()
-    rest_api_policy.install()
-    iam.install()  # function sessions checked against their role's policies (docs/emulator.md)
-    wsgi.install()  # loopback-only Host header; /_aws/execute-api/… served by apigateway.py
 
 
 def _add_log_group_key_actions() -> None:
@@ -77,12 +94,24 @@ def _add_log_group_key_actions() -> None:
     LogsResponse.disassociate_kms_key = disassociate_kms_key  # type: ignore[attr-defined]
 
 
+def endpoint_from(argv: list[str]) -> str:
+    """The URL functions use to reach this server, from moto server's -H/-p options."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    known, _ = parser.parse_known_args(argv)
+    host = "127.0.0.1" if known.host in ("0.0.0.0", "", "::") else known.host  # noqa: S104
+    return f"http://{host}:{known.port}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Patch moto, then run its server with ``argv`` (moto server's own options)."""
-    patch_moto()
+    arguments = argv if argv is not None else sys.argv[1:]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    patch_moto(endpoint_from(arguments))
     from moto.server import main as moto_main
 
-    moto_main(argv if argv is not None else sys.argv[1:])
+    moto_main(arguments)
 
 
 if __name__ == "__main__":

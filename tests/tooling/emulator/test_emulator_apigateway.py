@@ -1,6 +1,6 @@
 """API Gateway REST on the emulator: the pure helpers, then a deployed API answered end to end
-(curl-like urllib requests and botocore SigV4-signed ones) on an emulator whose Lambda runtime
-is a stand-in that runs the handler in-process (emulator_with_stub_runtime.py)."""
+(curl-like urllib requests and botocore SigV4-signed ones) on an emulator running the function
+with its real Lambda runtime."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -25,7 +24,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tooling.core.errors import ToolingError
-from tooling.emulator import apigateway, lifecycle
+from tooling.emulator import apigateway, lifecycle, settings
 from tooling.emulator.apigateway import Incoming, Target, match_resource
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-LAUNCHER = Path(__file__).with_name("emulator_with_stub_runtime.py")
 
 # ---------------------------------------------------------------------------------------------
 # Pure helpers
@@ -224,30 +222,18 @@ def _zip() -> bytes:
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[lifecycle.Emulator]:
-    """An emulator with the stand-in runtime, on a free port."""
+    """An emulator with the real Lambda runtime (any code may run: the test zips are not
+    dist/'s), on a free port."""
     state = tmp_path_factory.mktemp("apigw-emulator")
     chosen = lifecycle.Emulator(port=lifecycle.free_port(), state_dir=state)
-    log = (state / "moto.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, str(LAUNCHER), "-H", chosen.host, "-p", str(chosen.port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(settings.LAMBDA_DIR_ENV_VAR, str(state / "lambda"))
+        patch.setenv(settings.CODE_POLICY_ENV_VAR, "any")
+        lifecycle.start(chosen)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{chosen.endpoint}/moto-api/", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"the emulator did not start: {(state / 'moto.log').read_text()}")
         yield chosen
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        lifecycle.stop(chosen)
 
 
 def _client(emulator: lifecycle.Emulator, service: str, **keys: str) -> Any:

@@ -1,0 +1,273 @@
+"""S3 event notifications as S3 sends them, delivered asynchronously.
+
+Stock moto (``moto/s3/notifications.py``) builds events without ``versionId`` or ``sequencer``,
+encodes ``/`` in keys, and invokes Lambda targets synchronously inside the PutObject request
+(errors swallowed, no retries). ``install()`` replaces ``moto.s3.notifications.send_event``
+(which every S3 write calls through the module) with one that
+
+* builds the record S3 sends (notification-content-structure in the S3 user guide):
+  ``eventVersion 2.1``, ``userIdentity``, ``requestParameters.sourceIPAddress``,
+  ``responseElements``, ``s3.configurationId``, ``bucket.ownerIdentity``/``arn``, and the object's
+  ``key`` URL-encoded like ``quote_plus`` with ``/`` kept (a space arrives as ``+``, ``+`` as
+  ``%2B``), ``size``/``eTag`` (not on removals), ``versionId`` (versioning-enabled or suspended
+  buckets), and a ``sequencer``: upper-case hex, the same length for every event, strictly
+  increasing across the emulator (so per key too);
+* honours each configuration's prefix/suffix filter (rule names compared case-insensitively);
+* sends Lambda targets through the async queue (:mod:`tooling.emulator.lambda_async`): the
+  PutObject answers at once, retries and destinations apply — and only when the function's
+  resource policy lets ``s3.amazonaws.com`` invoke it for this bucket (``aws_lambda_permission``
+  with SourceArn/SourceAccount), otherwise the event is dropped with a line in the emulator log,
+  as S3 would fail to invoke it;
+* sends the same record to SQS and SNS targets (moto's own senders, in-process) and leaves
+  EventBridge to moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import fnmatch
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from typing import Any
+from urllib.parse import quote_plus
+
+from tooling.emulator import request_hooks
+
+LOG = logging.getLogger("sfp.emulator.s3")
+
+SERVICE_PRINCIPAL = "s3.amazonaws.com"
+
+
+class Sequencer:
+    """Monotonic sequencer values (S3 compares them as strings of equal length)."""
+
+    WIDTH = 18
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> str:
+        with self._lock:
+            self._last = max(self._last + 1, time.time_ns())
+            return f"{self._last:0{self.WIDTH}X}"
+
+
+def encode_key(key: str) -> str:
+    """A key as S3 writes it into event notifications."""
+    return quote_plus(key, safe="/")
+
+
+def filter_matches(filters: Any, key: str) -> bool:
+    """Whether ``key`` passes a notification's ``{"S3Key": {"FilterRule": [...]}}`` filter."""
+    rules = (filters or {}).get("S3Key") or {}
+    raw = rules.get("FilterRule") or rules.get("FilterRules") or []
+    for rule in [raw] if isinstance(raw, dict) else raw:
+        name = str(rule.get("Name", "")).lower()
+        value = str(rule.get("Value", ""))
+        if name == "prefix" and not key.startswith(value):
+            return False
+        if name == "suffix" and not key.endswith(value):
+            return False
+    return True
+
+
+def event_matches(configured: list[str], event_name: str) -> bool:
+    """``s3:ObjectCreated:Put`` matches ``s3:ObjectCreated:Put`` and ``s3:ObjectCreated:*``."""
+    wildcard = ":".join(event_name.split(":")[:2]) + ":*"
+    return event_name in configured or wildcard in configured
+
+
+def stable_id(prefix: str, seed: str, length: int) -> str:
+    """An AWS-looking identifier derived from ``seed`` (the same caller, the same id)."""
+    digest = base64.b32encode(hashlib.sha256(seed.encode()).digest()).decode()
+    return prefix + digest[:length]
+
+
+def event_record(
+    *,
+    event_name: str,
+    bucket_name: str,
+    bucket_arn: str,
+    region: str,
+    account_id: str,
+    key: str,
+    size: int | None,
+    etag: str | None,
+    version_id: str | None,
+    sequencer: str,
+    configuration_id: str,
+    access_key: str = "",
+    source_ip: str = "127.0.0.1",
+    event_time: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """One ``Records[]`` entry as S3 sends it (``event_name`` like ``s3:ObjectCreated:Put``)."""
+    moment = event_time or datetime.datetime.now(datetime.UTC)
+    s3_object: dict[str, Any] = {"key": encode_key(key)}
+    if size is not None:
+        s3_object["size"] = size
+    if etag is not None:
+        s3_object["eTag"] = etag.strip('"')
+    if version_id is not None:
+        s3_object["versionId"] = version_id
+    s3_object["sequencer"] = sequencer
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+        "eventName": event_name.removeprefix("s3:"),
+        "userIdentity": {"principalId": "AWS:" + stable_id("AIDA", access_key or "anon", 17)},
+        "requestParameters": {"sourceIPAddress": source_ip},
+        "responseElements": {
+            "x-amz-request-id": os.urandom(8).hex().upper(),
+            "x-amz-id-2": base64.b64encode(os.urandom(48)).decode(),
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {
+                "name": bucket_name,
+                "ownerIdentity": {"principalId": stable_id("A", account_id, 13)},
+                "arn": bucket_arn,
+            },
+            "object": s3_object,
+        },
+    }
+
+
+def allows_invoke(statements: list[dict[str, Any]], source_arn: str, source_account: str) -> bool:
+    """Whether a function's resource policy lets S3 invoke it for ``source_arn``.
+
+    Evaluates what ``aws_lambda_permission`` writes: Allow, principal ``s3.amazonaws.com``,
+    ``lambda:InvokeFunction``, and the conditions ArnLike/ArnEquals ``AWS:SourceArn`` and
+    StringEquals/StringLike ``AWS:SourceAccount`` (other condition operators fail closed).
+    An explicit Deny for S3 wins.
+    """
+    allowed = False
+    for statement in statements:
+        principal = statement.get("Principal")
+        services = principal.get("Service") if isinstance(principal, dict) else principal
+        if isinstance(services, str):
+            services = [services]
+        if SERVICE_PRINCIPAL not in (services or []) and services != ["*"]:
+            continue
+        actions = statement.get("Action")
+        actions = [actions] if isinstance(actions, str) else actions or []
+        if not any(fnmatch.fnmatchcase("lambda:InvokeFunction", a) for a in actions):
+            continue
+        if not _conditions_hold(statement.get("Condition") or {}, source_arn, source_account):
+            continue
+        if statement.get("Effect", "Allow") == "Deny":
+            return False
+        allowed = True
+    return allowed
+
+
+def _conditions_hold(conditions: dict[str, Any], source_arn: str, source_account: str) -> bool:
+    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": source_account}
+    for operator, clauses in conditions.items():
+        for name, expected in (clauses or {}).items():
+            actual = context.get(name.lower())
+            values = [expected] if isinstance(expected, str) else list(expected)
+            if actual is None:
+                return False
+            if operator in ("ArnLike", "StringLike"):
+                matched = any(fnmatch.fnmatchcase(actual, v) for v in values)
+            elif operator in ("ArnEquals", "StringEquals"):
+                matched = actual in values
+            else:
+                return False
+            if not matched:
+                return False
+    return True
+
+
+_SEQUENCER = Sequencer()
+
+
+def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
+    """Replacement for ``moto.s3.notifications.send_event`` (same signature)."""
+    configuration = bucket.notification_configuration
+    if configuration is None or key is None:
+        return
+    from moto.s3 import notifications
+
+    event_name = str(getattr(event_name, "value", event_name))
+    sequencer = _SEQUENCER.next()
+    caller = request_hooks.current()
+    versioned = getattr(bucket, "versioning_status", None) in ("Enabled", "Suspended")
+    removal = ":ObjectRemoved:" in event_name
+
+    def body(configuration_id: str) -> dict[str, Any]:
+        record = event_record(
+            event_name=event_name,
+            bucket_name=bucket.name,
+            bucket_arn=bucket.arn,
+            region=bucket.region_name,
+            account_id=bucket.account_id,
+            key=key.name,
+            size=None if removal else getattr(key, "size", None),
+            etag=None if removal else getattr(key, "etag", None),
+            version_id=str(key.version_id) if versioned else None,
+            sequencer=sequencer,
+            configuration_id=configuration_id,
+            access_key=caller.access_key if caller else "",
+            source_ip=caller.source_ip if caller and caller.source_ip else "127.0.0.1",
+        )
+        return {"Records": [record]}
+
+    def wanted(notification: Any) -> bool:
+        return event_matches(notification.events, event_name) and filter_matches(
+            notification.filters, key.name
+        )
+
+    for notification in configuration.cloud_function:
+        if wanted(notification):
+            _invoke_function(notification.arn, bucket, body(notification.id))
+    for notification in configuration.queue:
+        if wanted(notification):
+            region = notification.arn.split(":")[3]
+            name = notification.arn.split(":")[-1]
+            notifications._send_sqs_message(account_id, body(notification.id), name, region)
+    for notification in configuration.topic:
+        if wanted(notification):
+            region = notification.arn.split(":")[3]
+            topic = notification.arn
+            notifications._send_sns_message(account_id, body(notification.id), topic, region)
+    if configuration.event_bridge is not None:
+        notifications._send_event_bridge_message(account_id, bucket, event_name, key)
+
+
+def _invoke_function(function_arn: str, bucket: Any, event: dict[str, Any]) -> None:
+    from tooling.emulator import lambda_async, lambda_runtime
+
+    parts = function_arn.split(":")
+    function = lambda_runtime.lookup_function(parts[4], parts[3], function_arn)
+    if function is None:
+        LOG.warning("sfp-emulator: S3 event for %s dropped: no such function", function_arn)
+        return
+    if not allows_invoke(function.policy.statements, bucket.arn, bucket.account_id):
+        LOG.warning(
+            "sfp-emulator: S3 event for %s dropped: its resource policy does not let %s invoke it "
+            "for %s (add an aws_lambda_permission with principal %s and source_arn = the bucket)",
+            function_arn,
+            SERVICE_PRINCIPAL,
+            bucket.arn,
+            SERVICE_PRINCIPAL,
+        )
+        return
+    lambda_async.submit(function, json.dumps(event).encode(), source="s3")
+
+
+def install() -> None:
+    """Route every S3 notification through :func:`send_event`."""
+    from moto.s3 import notifications
+
+    request_hooks.install()
+    notifications.send_event = send_event

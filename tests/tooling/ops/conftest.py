@@ -22,3 +22,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def stack(aws: dict[str, Any]) -> Deployment:
     return build_stack(aws)
+
+
+@pytest.fixture(autouse=True)
+def _short_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto answers at once: the long poll that asks every SQS server only slows the tests."""
+    monkeypatch.setattr("tooling.ops.queue.WAIT_SECONDS", 0)

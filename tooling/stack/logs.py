@@ -46,11 +46,12 @@ class LogLine:
     request_id: str | None = None
 
     def render(self) -> str:
-        """``time  LEVEL  message  [object_key=… correlation_id=…]`` on one line."""
+        """``time  LEVEL  message  [object_key=… correlation_id=…]`` (no time when unknown:
+        the log tail Lambda returns with an invocation has none)."""
         moment = (
-            self.timestamp.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+            self.timestamp.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "  "
             if self.timestamp
-            else "-" * 23
+            else ""
         )
         extras = [
             f"{name}={value}"
@@ -61,9 +62,9 @@ class LogLine:
             if value
         ]
         message = " ".join(self.message.split()) if self.kind == "platform" else self.message
-        message = message.replace("\n", "\n" + " " * 34)
+        message = message.replace("\n", "\n" + " " * (len(moment) + 9))
         suffix = f"  [{' '.join(extras)}]" if extras else ""
-        return f"{moment}  {self.level:<8} {message}{suffix}"
+        return f"{moment}{self.level:<8} {message}{suffix}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,7 +85,8 @@ def parse_line(text: str, timestamp_ms: int | None = None) -> LogLine:
         if timestamp_ms is not None
         else None
     )
-    stripped = text.rstrip("\n")
+    # Lambda's runtimes write a multi-line message as one event, its lines separated by "\r".
+    stripped = text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", "\n")
     if stripped.startswith("{"):
         try:
             document = json.loads(stripped)

@@ -100,4 +100,16 @@ def test_the_python_runtime_error_document_names_type_and_message() -> None:
     line = parse_line('{"errorMessage": "boom", "errorType": "KeyError", "stackTrace": []}')
     assert line.message == "KeyError: boom"
     assert line.timestamp is None
-    assert line.render().startswith("-" * 23)
+    # a line of an invocation's log tail has no time: none is shown
+    assert line.render() == "ERROR    KeyError: boom"
+
+
+def test_a_multi_line_event_keeps_its_lines_under_the_message() -> None:
+    # GIVEN one event whose lines the runtime separated with "\r" (as Lambda's runtimes do)
+    line = parse_line('[ERROR] KeyError: 1\rTraceback (most recent call last):\r  File "x"', STAMP)
+    # THEN it is shown as lines indented under the message, with no carriage return left
+    assert line.render().splitlines() == [
+        "2026-03-01 10:00:00.123  -        [ERROR] KeyError: 1",
+        " " * 34 + "Traceback (most recent call last):",
+        " " * 34 + '  File "x"',
+    ]

@@ -73,3 +73,44 @@ def test_status_prints_one_screen(context: Context, connected: list[Any], capsys
     assert screen.startswith("serverless-file-processor · local (us-east-1) · ")
     assert "Alarms (" in screen
     assert "Failed events waiting: 0" in screen
+
+
+# CONTRACTS.md: the operator commands and their flags, exactly.
+CONTRACT = {
+    "failures": {"env", "json", "emulated"},
+    "redrive": {"env", "dry-run", "key-prefix", "since", "yes", "emulated"},
+    "logs": {"env", "function", "since", "follow", "emulated"},
+    "status": {"env", "emulated"},
+}
+
+
+def _flags(command: Any) -> set[str]:
+    return {
+        name for argument in command.get_arguments() for name in argument.names if len(name) > 1
+    }
+
+
+def test_the_tasks_have_exactly_the_contract_flags() -> None:
+    tasks = {command.name: command for command in ops.TASKS}
+    assert {name: _flags(tasks[name]) for name in CONTRACT} == CONTRACT
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/runbook.md", "docs/operations.md"])
+def test_every_operator_command_in_the_docs_exists_with_its_flags(doc: str) -> None:
+    # GIVEN the operator commands a doc shows (inline or in code blocks)
+    import re
+    import shlex
+
+    from tooling.core import paths
+
+    text = (paths.REPO_ROOT / doc).read_text()
+    found = re.findall(
+        r"invoke\s+(failures|redrive|logs|status)((?:\s+--?[\w-]+(?:=\S+)?|\s+\[[^\]]*\])*)", text
+    )
+    assert found, doc
+    tasks = {command.name: command for command in ops.TASKS}
+    for name, rest in found:
+        words = shlex.split(rest.replace("[", " ").replace("]", " ").replace("|", " "))
+        flags = {word.split("=", 1)[0].lstrip("-") for word in words if word.startswith("--")}
+        # THEN each names a flag the task really has
+        assert flags <= _flags(tasks[name]), (doc, name, rest)

@@ -28,6 +28,7 @@ changed by hand does not make events unreadable.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from urllib.parse import unquote_plus
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+# How deep an SNS message may nest another envelope before it is not read (untrusted input).
+MAX_NESTING = 3
 # The conditions Lambda gives an on-failure record (the others are successes).
 FAILURE_CONDITIONS = frozenset({"RetriesExhausted", "EventAgeExceeded"})
 
@@ -168,17 +171,31 @@ def parse_message(message: Mapping[str, Any]) -> FailedEvent:
     )
 
 
-def s3_objects(event: Any) -> tuple[ObjectRef, ...]:
-    """The object versions an S3 notification names, keys URL-decoded as S3 encodes them.
+def s3_objects(event: Any, depth: int = 0) -> tuple[ObjectRef, ...]:
+    """The object versions an event names, whichever way S3 reached the function.
 
-    S3 encodes keys in notifications like ``quote_plus`` (a space arrives as ``+``, a ``+`` as
-    ``%2B``): the stored key is ``unquote_plus`` of it.
+    The processor is invoked asynchronously by an S3 notification (keys URL-encoded like
+    ``quote_plus``: a space arrives as ``+``, a ``+`` as ``%2B``; the stored key is
+    ``unquote_plus`` of it), an SNS notification whose message is one, or an EventBridge
+    ``aws.s3`` event (its key is not encoded). Anything else names no object.
     """
-    if not isinstance(event, dict) or not isinstance(event.get("Records"), list):
+    if depth > MAX_NESTING or not isinstance(event, dict):
+        return ()
+    if event.get("source") == "aws.s3" and isinstance(event.get("detail"), dict):
+        return _eventbridge_object(event["detail"])
+    records = event.get("Records")
+    if not isinstance(records, list):
         return ()
     found: list[ObjectRef] = []
-    for record in event["Records"]:
-        target = record.get("s3") if isinstance(record, dict) else None
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        sns = record.get("Sns")
+        if isinstance(sns, dict) and isinstance(sns.get("Message"), str):
+            with contextlib.suppress(ValueError):
+                found += s3_objects(json.loads(sns["Message"]), depth + 1)
+            continue
+        target = record.get("s3")
         if not isinstance(target, dict):
             continue
         bucket = target.get("bucket") if isinstance(target.get("bucket"), dict) else {}
@@ -194,6 +211,15 @@ def s3_objects(event: Any) -> tuple[ObjectRef, ...]:
             )
         )
     return tuple(found)
+
+
+def _eventbridge_object(detail: Mapping[str, Any]) -> tuple[ObjectRef, ...]:
+    bucket = detail.get("bucket") if isinstance(detail.get("bucket"), dict) else {}
+    s3_object = detail.get("object") if isinstance(detail.get("object"), dict) else {}
+    key = s3_object.get("key")
+    if not isinstance(key, str):
+        return ()
+    return (ObjectRef(str(bucket.get("name", "")), key, _str(s3_object.get("version-id"))),)
 
 
 def _decode_body(body: Any) -> Any:

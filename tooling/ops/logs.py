@@ -79,31 +79,36 @@ def read_logs(
         say(f"(no log lines in {group} since then)")
 
 
-def _events(logs: Any, group: str, start_ms: int) -> list[dict[str, Any]]:
-    """Every event of the group from ``start_ms`` on, sorted by time (all pages)."""
+def _events(logs: Any, group: str, start_ms: int) -> Iterator[dict[str, Any]]:
+    """Every event of the group from ``start_ms`` on, page by page (FilterLogEvents interleaves
+    the streams, so pages come in time order; each page is sorted to be sure)."""
     from botocore.exceptions import ClientError
 
-    events: list[dict[str, Any]] = []
     token: str | None = None
-    try:
-        while True:
-            request: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
-            if token:
-                request["nextToken"] = token
+    while True:
+        request: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
+        if token:
+            request["nextToken"] = token
+        try:
             page = logs.filter_log_events(**request)
-            events += page.get("events", [])
-            token = page.get("nextToken")
-            if not token:
-                break
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
-            raise ToolingError(
-                f"the log group {group} does not exist",
-                hint="deploy the env (`invoke deploy --env=…`): the compute module creates it",
-            ) from error
-        raise ToolingError(
-            f"cannot read {group}: {error}",
-            hint="your credentials need logs:FilterLogEvents on the function's log group",
-        ) from error
-    return sorted(events, key=lambda event: (event["timestamp"], event.get("eventId", "")))
+        except ClientError as error:
+            raise _read_error(error, group) from error
+        yield from sorted(
+            page.get("events", []), key=lambda event: (event["timestamp"], event.get("eventId", ""))
+        )
+        token = page.get("nextToken")
+        if not token:
+            return
+
+
+def _read_error(error: Any, group: str) -> ToolingError:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "ResourceNotFoundException":
+        return ToolingError(
+            f"the log group {group} does not exist",
+            hint="deploy the env (`invoke deploy --env=…`): the compute module creates it",
+        )
+    return ToolingError(
+        f"cannot read {group}: {error}",
+        hint="your credentials need logs:FilterLogEvents on the function's log group",
+    )

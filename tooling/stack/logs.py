@@ -26,6 +26,8 @@ _RUNTIME_TEXT = re.compile(
     r"^\[(?P<level>[A-Z]+)\]\t(?P<time>\S+)\t(?P<request>[0-9a-f-]{36}|\S+)\t(?P<message>.*)$",
     re.DOTALL,
 )
+# The Python runtime's report of an unhandled exception: "[ERROR] KeyError: 'x'" + traceback.
+_RUNTIME_ERROR = re.compile(r"^\[(?P<level>ERROR|CRITICAL)\]\s+(?P<message>.*)$", re.DOTALL)
 _TIMEOUT = re.compile(
     r"^(?P<time>\d{4}-\d\d-\d\dT\S+)\s+(?P<request>[0-9a-f-]{36})\s+(?P<message>Task timed out.*)$",
     re.DOTALL,
@@ -113,6 +115,9 @@ def parse_line(text: str, timestamp_ms: int | None = None) -> LogLine:
             matched.group("message").strip(),
             request_id=matched.group("request"),
         )
+    matched = _RUNTIME_ERROR.match(stripped)
+    if matched:
+        return LogLine(stamp, "error", matched.group("level"), matched.group("message").strip())
     matched = _TIMEOUT.match(stripped)
     if matched:
         return LogLine(

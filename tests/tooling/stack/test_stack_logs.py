@@ -84,6 +84,13 @@ def test_a_structured_message_is_kept_as_json() -> None:
             "ERROR",
             "4c1e6ad5-0000-4000-8000-000000000000",
         ),
+        (
+            "[ERROR] AuthorizationErrorException: An error occurred (AuthorizationError)\r"
+            "Traceback (most recent call last):",
+            "error",
+            "ERROR",
+            None,
+        ),
         ('{"_aws": {"CloudWatchMetrics": []}, "Processed": 1}', "metrics", "METRICS", None),
         ("hello from print()", "text", "-", None),
         ("{not json", "text", "-", None),
@@ -109,7 +116,7 @@ def test_a_multi_line_event_keeps_its_lines_under_the_message() -> None:
     line = parse_line('[ERROR] KeyError: 1\rTraceback (most recent call last):\r  File "x"', STAMP)
     # THEN it is shown as lines indented under the message, with no carriage return left
     assert line.render().splitlines() == [
-        "2026-03-01 10:00:00.123  -        [ERROR] KeyError: 1",
+        "2026-03-01 10:00:00.123  ERROR    KeyError: 1",
         " " * 34 + "Traceback (most recent call last):",
         " " * 34 + '  File "x"',
     ]

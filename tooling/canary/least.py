@@ -5,7 +5,7 @@
 | processor | ``s3:PutObject`` on the uploads bucket | it could re-trigger itself |
 | processor | ``sns:Publish`` to the alerts topic | only CloudWatch alarms page on-call |
 | api | ``sns:Publish`` to the results topic | only the processor publishes results |
-| api | ``dynamodb:PutItem`` on the idempotency table | the API only reads what was done |
+| api | ``dynamodb:PutItem``, ``UpdateItem``, ``DeleteItem`` on the table | the processor writes |
 
 and, as a control that the probe itself works, each role **may** ``s3:GetObject`` a probe (a
 probe whose session or signature were broken would be "refused" everything and prove nothing).
@@ -100,6 +100,19 @@ def probes(deployed: DeployedEnv, probe: Uploaded, run_key: str) -> list[Probe]:
             TableName=deployment.idempotency_table_name, Item=item_key
         )
 
+    def update_item(client: ClientFactory) -> Any:
+        return client("dynamodb").update_item(
+            TableName=deployment.idempotency_table_name,
+            Key=item_key,
+            UpdateExpression="SET probe = :probe",
+            ExpressionAttributeValues={":probe": {"S": "least-privilege"}},
+        )
+
+    def delete_item(client: ClientFactory) -> Any:
+        return client("dynamodb").delete_item(
+            TableName=deployment.idempotency_table_name, Key=item_key
+        )
+
     def undo_item(_: Any) -> None:
         tooling_clients["dynamodb"].delete_item(
             TableName=deployment.idempotency_table_name, Key=item_key
@@ -131,6 +144,8 @@ def probes(deployed: DeployedEnv, probe: Uploaded, run_key: str) -> list[Probe]:
             publish(deployment.results_topic_arn),
         ),
         Probe("api", "dynamodb:PutItem", deployment.table_arn(), False, put_item, undo_item),
+        Probe("api", "dynamodb:UpdateItem", deployment.table_arn(), False, update_item, undo_item),
+        Probe("api", "dynamodb:DeleteItem", deployment.table_arn(), False, delete_item),
     ]
 
 

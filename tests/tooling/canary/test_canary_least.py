@@ -110,7 +110,7 @@ def test_least_privileged_roles_pass_every_probe(
     assert (
         checks["least privilege: api may s3:GetObject"].detail == "allowed under the role's session"
     )
-    assert len(checks) == 6
+    assert len(checks) == 8
 
 
 def test_a_role_allowed_too_much_fails_and_what_it_did_is_undone(
@@ -143,6 +143,8 @@ def test_a_role_allowed_too_much_fails_and_what_it_did_is_undone(
     put = checks["least privilege: processor cannot s3:PutObject"]
     assert (put.passed, put.detail) == (False, "allowed under the role's session: too broad")
     assert not checks["least privilege: api cannot dynamodb:PutItem"].passed
+    assert not checks["least privilege: api cannot dynamodb:UpdateItem"].passed
+    assert not checks["least privilege: api cannot dynamodb:DeleteItem"].passed
     # AND the others still pass
     assert checks["least privilege: processor cannot sns:Publish"].passed
     # AND the object it wrote and the item it put were removed again
@@ -179,6 +181,8 @@ def test_on_aws_the_policy_simulator_decides(aws: dict[str, Any], stack: Deploym
         ("api", "s3:GetObject"): "allowed",
         ("api", "sns:Publish"): "explicitDeny",
         ("api", "dynamodb:PutItem"): "implicitDeny",
+        ("api", "dynamodb:UpdateItem"): "implicitDeny",
+        ("api", "dynamodb:DeleteItem"): "implicitDeny",
     }
     stubber = Stubber(aws["iam"])
     for item in least.probes(deployed, probe, RUN_KEY):
@@ -208,7 +212,7 @@ def test_on_aws_the_policy_simulator_decides(aws: dict[str, Any], stack: Deploym
     assert (
         checks["least privilege: api cannot sns:Publish"].detail == "policy simulator: explicitDeny"
     )
-    assert sum(c.passed for c in checks.values()) == 5
+    assert sum(c.passed for c in checks.values()) == 7
     # AND the resources are the real ARNs
     resources = {(p.role, p.action): p.resource_arn for p in least.probes(deployed, probe, RUN_KEY)}
     assert resources[("api", "dynamodb:PutItem")] == stack.table_arn()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from tooling.commands import build, canary, checks, common, deploy, emulator, gitops, run
+from tooling.commands import build, canary, checks, common, deploy, emulator, gitops, ops, run
 
 namespace = Collection()
-for commands in (build, checks, deploy, run, canary, gitops):
+for commands in (build, checks, deploy, run, canary, ops, gitops):
     for command in commands.TASKS:
         namespace.add_task(command)
 namespace.add_collection(Collection("emulator", *emulator.TASKS))

@@ -12,6 +12,7 @@ One subpackage per concern; each imports only the ones listed after its arrow (e
     stack     a deployed env seen from outside            -> core
     run       invoking a deployed function                -> core, stack, deploy, emulator
     canary    the post-deploy canary                      -> core, stack, run, deploy, emulator
+    ops       failures, redrive, logs, status (runbook)   -> core, stack, run, deploy, emulator
     gitops    PR plan comment, workflow linters           -> core, plan
     checks    the `check` steps and the `test` suite      -> core, tf, gitops
     commands  the invoke tasks (``tasks.py`` assembles)   -> anything

@@ -166,7 +166,7 @@ def _run_chain(checkout: Checkout, emulator_name: str, chain: Sequence[tuple[str
 
 @pytest.fixture(scope="session")
 def pipelines(checkout: Checkout) -> Pipelines:
-    """Build once, then deploy local (+ canary, re-plan) and prod (+ re-plan) side by side.
+    """Build once, then deploy local (+ re-plan) and prod (+ re-plan) side by side.
 
     Each env has its own emulator, so the two pipelines cannot see each other's resources, and
     running them at once overlaps the provider's fixed waits (see docs/benchmarks/deploy.md).
@@ -175,8 +175,10 @@ def pipelines(checkout: Checkout) -> Pipelines:
     steps = {"build": build}
     if build.returncode != 0:
         return Pipelines(steps)
+    # The black-box canary needs the emulator to run functions: tests/integration/
+    # test_operations.py runs it (skipped until the emulator's Lambda runtime is merged).
     chains = {
-        "local": [("deploy", "--env=local"), ("smoke", "--env=local"), ("plan", "--env=local")],
+        "local": [("deploy", "--env=local"), ("plan", "--env=local")],
         "prod": [
             ("deploy", "--env=prod", "--emulated", "--yes"),
             ("plan", "--env=prod", "--emulated"),

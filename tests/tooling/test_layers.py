@@ -26,6 +26,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "stack": frozenset({"core"}),
     "run": frozenset({"core", "stack", "deploy", "emulator"}),
     "canary": frozenset({"core", "stack", "run", "deploy", "emulator"}),
+    "ops": frozenset({"core", "stack", "run", "deploy", "emulator"}),
     "gitops": frozenset({"core", "plan"}),
     "checks": frozenset({"core", "tf", "gitops"}),
 }

@@ -1,23 +1,15 @@
-"""The post-deploy canary: real objects through the deployed stack, plus the promised wiring.
+"""The post-deploy canary (`invoke smoke`): black box, the same on the emulator and on AWS.
 
-Behaviour: probe objects with awkward keys (space, '+', '%', non-ASCII) and several content
-types are uploaded to the deployed bucket; their results are read back from the results topic
-through a temporary SQS subscription, validated against the handler's JSON Schema and compared
-with the uploaded bytes (size, sha256); a duplicate delivery must publish nothing new; and
-``POST /process`` must answer with the same facts.
+* behaviour (:mod:`~tooling.canary.behaviour`): probe objects with awkward keys uploaded with plain
+  S3 calls, their results read from a temporary subscription to the results topic; the event S3
+  delivered sent again with S3's own sequencer (nothing new may be published); ``POST /process``
+  through the API URL, SigV4-signed (and refused unsigned);
+* least privilege (:mod:`~tooling.canary.least`): each function's role is refused what it must
+  not do (an STS session of the role on the emulator, IAM's policy simulator on AWS);
+* wiring (:mod:`~tooling.canary.wiring`): encryption, TLS-only policy, notification, async config,
+  failures queue, log groups, alarms — compared with the env's outputs, never with numbers copied
+  from Terraform.
 
-* On the emulator (moto cannot run Lambda code without Docker) the handler runs in-process
-  (:mod:`tooling.run.local`) with the S3 events S3 would send and with an API Gateway proxy
-  event.
-* On real AWS the real notification drives the deployed function; the duplicate is an async
-  ``lambda:Invoke`` of the same event (what a redelivery looks like), and ``/process`` is called
-  over HTTPS with a SigV4-signed request (the API uses AWS_IAM).
-
-Wiring, through boto3 on the deployed resources: bucket encryption (SSE-KMS with the stack's key)
-and notification target, the processor's event-invoke config (2 retries, 3600 s, on-failure
-destination), the log group's retention and KMS key, the error-rate alarm's metric math and
-threshold.
-
-Each check yields a :class:`Check`; :func:`render_table` prints them and the task exits non-zero
-when any failed. The check functions take boto3 clients, so tests drive them against moto.
+Each check is a :class:`~tooling.canary.report.Check`; the task prints a table and exits 1 when
+any failed.
 """

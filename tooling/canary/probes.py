@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
@@ -40,7 +39,7 @@ PROBES: tuple[Probe, ...] = (
 )  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class Uploaded:
     """A probe as it landed in the bucket."""
 
@@ -48,17 +47,24 @@ class Uploaded:
     key: str
     version_id: str | None
     etag: str
-    sequencer: str = field(default_factory=lambda: f"{time.time_ns():016X}")
 
 
-def s3_event(bucket: str, uploaded: Uploaded, region: str) -> dict[str, Any]:
-    """The ``ObjectCreated:Put`` notification S3 sends for ``uploaded`` (key URL-encoded)."""
+def delivered_event(
+    bucket: str, uploaded: Uploaded, region: str, *, sequencer: str, event_time: str
+) -> dict[str, Any]:
+    """The ``ObjectCreated:Put`` notification S3 delivered for ``uploaded``.
+
+    ``sequencer`` and ``event_time`` are S3's own, read from the result the function published
+    for that delivery: with the bucket, key and version they are the event's identity (the
+    handler's idempotency key), so this is the same event again, not a new one. A sequencer made
+    up here would be a new idempotency key: a second publish, on AWS as well as locally.
+    """
     s3_object: dict[str, Any] = {
         # S3 encodes keys like quote_plus, keeping '/': a space arrives as '+', '+' as '%2B'.
         "key": quote_plus(uploaded.key, safe="/"),
         "size": len(uploaded.probe.body),
         "eTag": uploaded.etag,
-        "sequencer": uploaded.sequencer,
+        "sequencer": sequencer,
     }
     if uploaded.version_id:
         s3_object["versionId"] = uploaded.version_id
@@ -68,7 +74,7 @@ def s3_event(bucket: str, uploaded: Uploaded, region: str) -> dict[str, Any]:
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": region,
-                "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                "eventTime": event_time,
                 "eventName": "ObjectCreated:Put",
                 "userIdentity": {"principalId": "AWS:SMOKE"},
                 "requestParameters": {"sourceIPAddress": "127.0.0.1"},
@@ -92,6 +98,7 @@ def s3_event(bucket: str, uploaded: Uploaded, region: str) -> dict[str, Any]:
 
 
 def upload(s3: Any, bucket: str, prefix: str, probe: Probe) -> Uploaded:
+    """Put one probe with a plain S3 call (what any uploader does)."""
     key = prefix + probe.name
     response = s3.put_object(
         Bucket=bucket, Key=key, Body=probe.body, ContentType=probe.content_type
@@ -99,24 +106,11 @@ def upload(s3: Any, bucket: str, prefix: str, probe: Probe) -> Uploaded:
     return Uploaded(probe, key, response.get("VersionId"), response.get("ETag", "").strip('"'))
 
 
-def cleanup(s3: Any, bucket: str, uploaded: Sequence[Uploaded]) -> None:
+def cleanup(s3: Any, bucket: str, keys: Sequence[tuple[str, str | None]]) -> None:
     """Delete the probe versions we wrote (best effort: a canary must not fail on cleanup)."""
-    for item in uploaded:
+    for key, version_id in keys:
         with contextlib.suppress(Exception):
-            if item.version_id:
-                s3.delete_object(Bucket=bucket, Key=item.key, VersionId=item.version_id)
+            if version_id:
+                s3.delete_object(Bucket=bucket, Key=key, VersionId=version_id)
             else:
-                s3.delete_object(Bucket=bucket, Key=item.key)
-
-
-def notification_prefix(s3: Any, bucket: str) -> str:
-    """The notification's key prefix filter, so probes land where the processor listens."""
-    with contextlib.suppress(Exception):
-        targets = s3.get_bucket_notification_configuration(Bucket=bucket).get(
-            "LambdaFunctionConfigurations", []
-        )
-        for target in targets:
-            for rule in target.get("Filter", {}).get("Key", {}).get("FilterRules", []):
-                if rule.get("Name", "").lower() == "prefix":
-                    return str(rule.get("Value", ""))
-    return ""
+                s3.delete_object(Bucket=bucket, Key=key)

@@ -1,47 +1,53 @@
-"""``invoke smoke``: the canary for one env, behaviour + wiring, against the deployed stack."""
+"""``invoke smoke``: the canary for one env — behaviour, least privilege, wiring — black box.
+
+The same code runs against the emulator and AWS: plain S3 uploads, the real notification, the
+deployed functions, the API URL (its local form on the emulator). Nothing runs the handler in
+this process.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tooling.canary.behaviour import RESULT_WAIT_SECONDS, behaviour_checks
+from tooling.canary.behaviour import (
+    DUPLICATE_QUIET_SECONDS,
+    RESULT_WAIT_SECONDS,
+    behaviour_checks,
+    new_run_id,
+    run_prefix,
+)
+from tooling.canary.least import least_privilege_checks
 from tooling.canary.report import guarded_list
-from tooling.canary.wiring import expected_retention, wiring_checks
-from tooling.core import envs
-from tooling.deploy import flows
-from tooling.emulator import lifecycle
-from tooling.run import local
-from tooling.run.drivers import AwsDriver
-from tooling.run.local import InProcessDriver
-from tooling.stack.deployment import Deployment, aws_clients
+from tooling.canary.wiring import wiring_checks
+from tooling.run.target import connect
 
 if TYPE_CHECKING:
+    from tooling.canary.probes import Uploaded
     from tooling.canary.report import Check
-    from tooling.run.drivers import Driver
+    from tooling.run.target import DeployedEnv
+
+# On the emulator nothing is far away: a cold sandbox takes a few seconds, retries are compressed.
+EMULATOR_WAITS = {"result_wait": 30.0, "quiet_wait": 3.0}
+AWS_WAITS = {"result_wait": RESULT_WAIT_SECONDS, "quiet_wait": DUPLICATE_QUIET_SECONDS}
 
 
-def run_smoke(env: str, *, emulated: bool = False) -> list[Check]:
-    """The canary for ``env``: behaviour + wiring checks on the deployed stack."""
-    name = envs.resolve_env(env)
-    on_emulator = emulated or name == envs.LOCAL_ENV
-    deployment = Deployment.from_outputs(flows.output(name, emulated=on_emulator))
-    driver: Driver
-    if on_emulator:
-        endpoint = lifecycle.ensure_running(lifecycle.default_emulator())
-        clients = aws_clients(deployment.region, endpoint=endpoint)
-        deployed = local.deployed_variables(clients["lambda"], deployment.processor_function_name)
-        environment = local.handler_environment(deployment, endpoint, deployed)
-        # The canary prints a table; the EMF metric lines would only bury it.
-        environment["POWERTOOLS_METRICS_DISABLED"] = "true"
-        handler = local.load_handler(environment)
-        driver = InProcessDriver(handler, deployment)
-        # In-process publishing is synchronous: results are in SQS by the time we look.
-        waits = {"result_wait": 10.0, "quiet_wait": 2.0}
-    else:
-        clients = aws_clients(deployment.region)
-        driver = AwsDriver(clients["lambda"], deployment)
-        waits = {"result_wait": RESULT_WAIT_SECONDS, "quiet_wait": 20.0}
+def run_smoke(env: str, *, emulated: bool = False, mirror_config: str | None = None) -> list[Check]:
+    """The canary for ``env``."""
+    return canary_checks(connect(env, emulated=emulated, mirror_config=mirror_config))
+
+
+def canary_checks(deployed: DeployedEnv, *, run_id: str | None = None) -> list[Check]:
+    """Behaviour (with the least-privilege probes while the probes exist), then wiring."""
+    run = run_id or new_run_id()
+    waits = EMULATOR_WAITS if deployed.on_emulator else AWS_WAITS
+
+    def least(uploaded: list[Uploaded]) -> list[Check]:
+        key = f"{run_prefix(deployed, run)}least-privilege-probe.txt"
+        return guarded_list(
+            "least privilege", lambda: least_privilege_checks(deployed, uploaded, key)
+        )
+
     checks = guarded_list(
-        "behaviour", lambda: behaviour_checks(clients, deployment, driver, **waits)
+        "behaviour", lambda: behaviour_checks(deployed, run_id=run, also=least, **waits)
     )
-    return checks + wiring_checks(clients, deployment, expected_retention(name))
+    return checks + wiring_checks(deployed.clients, deployed.deployment)

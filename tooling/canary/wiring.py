@@ -6,7 +6,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tooling.canary.report import Check, guarded
-from tooling.core import envs
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -14,21 +13,9 @@ if TYPE_CHECKING:
     from tooling.stack.deployment import Deployment
 
 
-# What the design promises (terraform/modules: compute event-invoke config, monitoring alarm).
-EXPECTED_RETRIES = 2
-
-
-EXPECTED_EVENT_AGE_SECONDS = 3600
-
-
-EXPECTED_ALARM_THRESHOLD = 5.0
-
-
-EXPECTED_ALARM_PERIOD_SECONDS = 300
-
-
-EXPECTED_ALARM_EVALUATION_PERIODS = 2
-
+# What the canary expects is read from the env's outputs (processor_async_config,
+# error_rate_alarm, log_retention_in_days, uploads_prefix, alarm_names): a tfvars change moves the
+# expectation with it, and nothing here restates a Terraform default.
 
 # CloudWatch Logs' allowed retention values (a log group with none keeps logs forever).
 ALLOWED_RETENTION_DAYS = frozenset(
@@ -57,8 +44,8 @@ def check_bucket_encryption(s3: Any, deployment: Deployment) -> Check:
 def check_bucket_tls_only(s3: Any, deployment: Deployment) -> Check:
     """The bucket policy denies every request that is not over TLS.
 
-    Checked here because the emulator does not enforce bucket policies (see
-    ``tooling/emulator_server.py``): the statement must be present all the same.
+    Checked here because the emulator does not enforce bucket policies (docs/emulator.md): the
+    statement must be present all the same.
     """
     name = "bucket policy: TLS only"
     try:
@@ -98,14 +85,28 @@ def check_bucket_notification(s3: Any, lambda_client: Any, deployment: Deploymen
         and any(event.startswith("s3:ObjectCreated:") for event in target.get("Events", []))
     ]
     other = [key for key in ("TopicConfigurations", "QueueConfigurations") if notification.get(key)]
+    prefixes = [_prefix_filter(target) for target in matching]
     ok = len(targets) == 1 and len(matching) == 1 and not other
     found = [(t.get("LambdaFunctionArn"), t.get("Events")) for t in targets]
-    return Check(name, ok, f"lambda targets {found}" + (f", also {other}" if other else ""))
+    detail = f"lambda targets {found}" + (f", also {other}" if other else "")
+    if matching and prefixes[0] != deployment.uploads_prefix:
+        ok = False
+        detail += f"; prefix {prefixes[0]!r}, uploads_prefix says {deployment.uploads_prefix!r}"
+    return Check(name, ok, detail)
+
+
+def _prefix_filter(target: Mapping[str, Any]) -> str:
+    """A notification's key prefix filter ("" when it has none)."""
+    for rule in target.get("Filter", {}).get("Key", {}).get("FilterRules", []):
+        if str(rule.get("Name", "")).lower() == "prefix":
+            return str(rule.get("Value", ""))
+    return ""
 
 
 def check_event_invoke_config(lambda_client: Any, deployment: Deployment) -> Check:
-    """The processor's async config: 2 retries, 3600 s max age, on-failure → the failures topic."""
-    name = "processor async config: 2 retries, 3600 s, on-failure topic"
+    """The processor's async config is the env's ``processor_async_config`` output."""
+    wanted = deployment.processor_async_config
+    name = "processor async config = processor_async_config"
     try:
         found = lambda_client.get_function_event_invoke_config(
             FunctionName=deployment.processor_function_name
@@ -115,41 +116,45 @@ def check_event_invoke_config(lambda_client: Any, deployment: Deployment) -> Che
     retries = found.get("MaximumRetryAttempts")
     age = found.get("MaximumEventAgeInSeconds")
     destination = found.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-    ok = (
-        retries == EXPECTED_RETRIES
-        and age == EXPECTED_EVENT_AGE_SECONDS
-        and destination == deployment.failure_topic_arn
-    )
-    return Check(name, ok, f"retries {retries}, max age {age} s, on failure → {destination}")
+    problems = [
+        f"{label} {value!r}, expected {expected!r}"
+        for label, value, expected in (
+            ("retries", retries, wanted.maximum_retry_attempts),
+            ("max age", age, wanted.maximum_event_age_in_seconds),
+            ("on failure", destination, wanted.on_failure_destination_arn),
+        )
+        if value != expected
+    ]
+    if destination != deployment.failure_topic_arn:
+        problems.append(f"on failure {destination!r} is not the failures topic")
+    detail = f"retries {retries}, max age {age} s, on failure → {destination}"
+    return Check(name, not problems, "; ".join(problems) or detail)
 
 
-def check_log_group(
-    logs: Any, deployment: Deployment, expected_retention: int | None = None
-) -> Check:
-    """The processor's log group has a retention (the env's, when known) and the stack's key."""
-    name = "processor log group: retention + KMS key"
-    groups = logs.describe_log_groups(logGroupNamePrefix=deployment.processor_log_group_name)
-    wanted_name = deployment.processor_log_group_name
-    group = next((g for g in groups.get("logGroups", []) if g["logGroupName"] == wanted_name), None)
+def check_log_group(logs: Any, deployment: Deployment, function: str) -> Check:
+    """A function's log group keeps ``log_retention_in_days`` and is encrypted with the key."""
+    group_name = deployment.log_group_of(function)
+    name = f"{function} log group: retention + KMS key"
+    groups = logs.describe_log_groups(logGroupNamePrefix=group_name)
+    group = next((g for g in groups.get("logGroups", []) if g["logGroupName"] == group_name), None)
     if group is None:
-        return Check(name, False, f"log group {deployment.processor_log_group_name} not found")
+        return Check(name, False, f"log group {group_name} not found")
     retention = group.get("retentionInDays")
     key = group.get("kmsKeyId", "")
-    retention_ok = retention in ALLOWED_RETENTION_DAYS and (
-        expected_retention is None or retention == expected_retention
-    )
+    expected = deployment.log_retention_in_days
+    retention_ok = retention in ALLOWED_RETENTION_DAYS and retention == expected
     ok = retention_ok and _same_key(key, deployment.kms_key_arn)
-    wanted = f" (expected {expected_retention})" if expected_retention is not None else ""
-    return Check(name, ok, f"retention {retention} days{wanted}, key {key or 'none'}")
+    return Check(name, ok, f"retention {retention} days (expected {expected}), key {key or 'none'}")
 
 
 def check_error_rate_alarm(cloudwatch: Any, deployment: Deployment) -> Check:
-    """``100 * errors / invocations`` over 5-minute Lambda sums, > 5 for 2 periods, safe on 0."""
-    name = "error-rate alarm: metric math > 5 % over 2 x 5 min"
-    alarms = cloudwatch.describe_alarms(AlarmNames=[deployment.error_rate_alarm_name])
+    """``100 * errors / invocations`` over Lambda sums, safe on 0, as ``error_rate_alarm`` says."""
+    wanted = deployment.error_rate_alarm
+    name = "error-rate alarm = error_rate_alarm"
+    alarms = cloudwatch.describe_alarms(AlarmNames=[wanted.name])
     found = alarms.get("MetricAlarms", [])
     if len(found) != 1:
-        return Check(name, False, f"alarm {deployment.error_rate_alarm_name} not found")
+        return Check(name, False, f"alarm {wanted.name} not found")
     alarm = found[0]
     queries = {query["Id"]: query for query in alarm.get("Metrics", [])}
     stats = {
@@ -171,7 +176,7 @@ def check_error_rate_alarm(cloudwatch: Any, deployment: Deployment) -> Check:
             problems.append(f"{metric} is not an AWS/Lambda Sum")
         if dimensions.get("FunctionName") != deployment.processor_function_name:
             problems.append(f"{metric} is not for {deployment.processor_function_name}")
-        if stat.get("Period") != EXPECTED_ALARM_PERIOD_SECONDS:
+        if stat.get("Period") != wanted.period_seconds:
             problems.append(f"{metric} period {stat.get('Period')}")
         if query_id not in expression:
             problems.append(f"expression does not use {query_id}")
@@ -181,11 +186,11 @@ def check_error_rate_alarm(cloudwatch: Any, deployment: Deployment) -> Check:
     # Division by zero must be impossible: a guard (IF … > 0) or FILL() of the denominator.
     if "IF(" not in compact.upper() and "FILL(" not in compact.upper():
         problems.append("no guard against zero invocations")
-    if alarm.get("Threshold") != EXPECTED_ALARM_THRESHOLD:
+    if alarm.get("Threshold") != wanted.threshold_percent:
         problems.append(f"threshold {alarm.get('Threshold')}")
     if alarm.get("ComparisonOperator") != "GreaterThanThreshold":
         problems.append(f"operator {alarm.get('ComparisonOperator')}")
-    if alarm.get("EvaluationPeriods") != EXPECTED_ALARM_EVALUATION_PERIODS:
+    if alarm.get("EvaluationPeriods") != wanted.evaluation_periods:
         problems.append(f"evaluation periods {alarm.get('EvaluationPeriods')}")
     if alarm.get("TreatMissingData") != "notBreaching":
         problems.append(f"missing data {alarm.get('TreatMissingData')}")
@@ -195,9 +200,50 @@ def check_error_rate_alarm(cloudwatch: Any, deployment: Deployment) -> Check:
     return Check(name, not problems, detail)
 
 
-def wiring_checks(
-    clients: Mapping[str, Any], deployment: Deployment, expected_retention: int | None = None
-) -> list[Check]:
+def check_failures_kept(sns: Any, sqs: Any, deployment: Deployment) -> Check:
+    """The failures topic delivers raw to the failures queue: failed events wait there."""
+    name = "failed events kept: failures topic → queue (raw)"
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=deployment.failure_topic_arn)
+    matching = [
+        item
+        for item in subscriptions.get("Subscriptions", [])
+        if item.get("Protocol") == "sqs" and item.get("Endpoint") == deployment.failures_queue_arn
+    ]
+    if not matching:
+        return Check(name, False, f"{deployment.failures_queue_arn} is not subscribed")
+    attributes = sns.get_subscription_attributes(SubscriptionArn=matching[0]["SubscriptionArn"])
+    raw = attributes.get("Attributes", {}).get("RawMessageDelivery", "false").lower() == "true"
+    queue = sqs.get_queue_attributes(
+        QueueUrl=deployment.failures_queue_url, AttributeNames=["MessageRetentionPeriod"]
+    )["Attributes"]
+    days = int(queue.get("MessageRetentionPeriod", 0)) // 86400
+    return Check(name, raw, f"raw delivery {raw}, retention {days} days")
+
+
+def check_alarms_exist(cloudwatch: Any, deployment: Deployment) -> Check:
+    """Every alarm of ``alarm_names`` exists and notifies the alerts topic."""
+    name = "every alarm of alarm_names exists → alerts topic"
+    wanted = dict(deployment.alarm_names)
+    found: dict[str, Any] = {}
+    names = sorted(set(wanted.values()))
+    for start in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
+        response = cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])
+        for alarm in response.get("MetricAlarms", []) + response.get("CompositeAlarms", []):
+            found[alarm["AlarmName"]] = alarm
+    missing = [key for key, alarm_name in wanted.items() if alarm_name not in found]
+    silent = [
+        key
+        for key, alarm_name in wanted.items()
+        if alarm_name in found
+        and deployment.alerts_topic_arn not in found[alarm_name].get("AlarmActions", [])
+    ]
+    problems = [f"missing {missing}"] * bool(missing) + [f"no alerts action {silent}"] * bool(
+        silent
+    )
+    return Check(name, not problems, "; ".join(problems) or f"{len(wanted)} alarms")
+
+
+def wiring_checks(clients: Mapping[str, Any], deployment: Deployment) -> list[Check]:
     """All wiring checks, each isolated so one crash does not hide the others."""
     runs: list[tuple[str, Callable[[], Check]]] = [
         ("bucket encryption", lambda: check_bucket_encryption(clients["s3"], deployment)),
@@ -208,10 +254,13 @@ def wiring_checks(
         ),
         ("async config", lambda: check_event_invoke_config(clients["lambda"], deployment)),
         (
-            "log group",
-            lambda: check_log_group(clients["logs"], deployment, expected_retention),
+            "failures kept",
+            lambda: check_failures_kept(clients["sns"], clients["sqs"], deployment),
         ),
+        ("processor log group", lambda: check_log_group(clients["logs"], deployment, "processor")),
+        ("api log group", lambda: check_log_group(clients["logs"], deployment, "api")),
         ("error-rate alarm", lambda: check_error_rate_alarm(clients["cloudwatch"], deployment)),
+        ("alarms", lambda: check_alarms_exist(clients["cloudwatch"], deployment)),
     ]
     return [guarded(name, run) for name, run in runs]
 
@@ -227,17 +276,3 @@ def _unqualified(function_arn: str) -> str:
     """``arn:…:function:name:alias`` → ``arn:…:function:name``."""
     parts = function_arn.split(":")
     return ":".join(parts[:7]) if len(parts) > 7 else function_arn
-
-
-def expected_retention(env: str) -> int | None:
-    """``log_retention_in_days`` from the env's terraform.tfvars (None when not set there)."""
-    import hcl2
-
-    tfvars = envs.env_root(env) / "terraform.tfvars"
-    if not tfvars.is_file():
-        return None
-    with tfvars.open() as handle:
-        value: Any = hcl2.load(handle).get("log_retention_in_days")
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    return int(value) if isinstance(value, int | float | str) and str(value).isdigit() else None

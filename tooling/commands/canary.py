@@ -5,15 +5,14 @@ from __future__ import annotations
 from invoke import Context, Exit, task
 
 from tooling.canary import report, runner
-from tooling.commands.common import EMULATED_HELP, ENV_HELP, export_emulator_port, user_errors
+from tooling.commands.common import EMULATED_HELP, ENV_HELP, mirror, user_errors
 
 
 @task(help={"env": ENV_HELP, "emulated": EMULATED_HELP})
 def smoke(c: Context, env: str, emulated: bool = False) -> None:
-    """Canary: probe objects end to end + wiring checks; pass/fail table, exit 1 on a failure."""
+    """Black-box canary: probes through the stack, least privilege, wiring; exit 1 on a failure."""
     with user_errors():
-        export_emulator_port(c)
-        checks = runner.run_smoke(env, emulated=emulated)
+        checks = runner.run_smoke(env, emulated=emulated, mirror_config=mirror(c))
         print(report.render_table(checks))
         if any(report.iter_failures(checks)):
             raise Exit(code=1)

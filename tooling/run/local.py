@@ -1,278 +1,243 @@
-"""Run the real handler in-process against a deployed env on the emulator (no Docker needed).
+"""``invoke local --event FILE``: one event through the deployed function; what came of it.
 
-moto cannot execute Lambda code without Docker, so ``invoke local --event FILE`` plays the
-Lambda runtime itself: it puts ``handler/`` first on ``sys.path`` (as ``/var/task`` is on
-Lambda), sets the environment the compute module gives the function (bucket, topic, table,
-Powertools settings) plus the emulator endpoint and fake credentials, imports ``app`` and calls
-``app.lambda_handler(event, FakeContext())``. What the handler published is read back through an
-SQS queue subscribed to the results topic for the duration of the run.
+By default the event goes through the Lambda API (``Invoke``, RequestResponse) to the function
+Terraform deployed, exactly as any AWS client would call it, on the emulator or in a dev
+account; ``--in-process`` calls the handler in this process instead (:mod:`tooling.run.in_process`),
+for a debugger.
 
-Sample events name the placeholder bucket ``sfp-uploads-example``; records are re-pointed at the
-deployed bucket, and the objects they name are uploaded from ``handler/events/objects/`` first
-(when a body exists there), with the event's ``versionId`` replaced by the uploaded version.
+Printed: the function's response (and its error type, if it failed), the messages it published
+to the results topic (read through an SQS queue subscribed for the run), and its log lines (the
+tail Lambda returns with the answer).
+
+Uploading a sample's object is an upload like any other: the bucket notification makes the
+processor process it too. Those results carry S3's own sequencer, the invocation's carry the
+event's, so they are told apart and shown separately.
 """
 
 from __future__ import annotations
 
-import base64
-import importlib
 import json
-import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
-from tooling.core import envs, paths
+from tooling.core import envs
 from tooling.core.errors import ToolingError
-from tooling.core.local_aws import FAKE_CREDENTIALS
-from tooling.deploy import flows
-from tooling.emulator import lifecycle
-from tooling.run.drivers import Driver
-from tooling.stack.deployment import Deployment, aws_clients
-from tooling.stack.events import api_event
+from tooling.run import in_process, samples
+from tooling.run.invoke import Invocation, invoke_sync
+from tooling.run.target import DeployedEnv, connect, on_emulator
 from tooling.stack.results import ResultsQueue
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Sequence
     from pathlib import Path
-    from types import ModuleType
 
-SAMPLE_BUCKET = "sfp-uploads-example"
-OBJECTS_DIR: Path = paths.HANDLER_DIR / "events" / "objects"
-SERVICE_NAME = "file-processor"
-METRICS_NAMESPACE = "ServerlessFileProcessor"
-# After an in-process call the publish already happened; SQS just needs a moment to show it.
-MESSAGE_WAIT_SECONDS = 3.0
+    from tooling.stack.logs import LogLine
 
-
-@dataclass
-class FakeContext:
-    """The parts of Lambda's context object the handler and Powertools read."""
-
-    function_name: str = "sfp-processor-local"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    timeout_seconds: int = 300
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invoked_function_arn: str = ""
-    log_group_name: str = ""
-    log_stream_name: str = "local/[$LATEST]in-process"
-    _started: float = field(default_factory=time.monotonic)
-
-    def __post_init__(self) -> None:
-        if not self.invoked_function_arn:
-            self.invoked_function_arn = (
-                f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-            )
-        if not self.log_group_name:
-            self.log_group_name = f"/aws/lambda/{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left of the configured timeout, like the real context."""
-        elapsed = time.monotonic() - self._started
-        return max(0, int((self.timeout_seconds - elapsed) * 1000))
-
-
-def deployed_variables(lambda_client: Any, function_name: str) -> dict[str, str]:
-    """The function's own environment variables as deployed (size limits, Powertools settings)."""
-    configuration = lambda_client.get_function_configuration(FunctionName=function_name)
-    return dict(configuration.get("Environment", {}).get("Variables", {}))
-
-
-def handler_environment(
-    deployment: Deployment, endpoint: str, deployed: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The function's environment (``deployed``, read from the emulator), pointed at the emulator.
-
-    The deployed variables carry what tfvars set (size limits, service name, namespace); the
-    emulator's endpoint, fake credentials and region are laid over them, and tracing is off (no
-    X-Ray daemon here). The log level stays WARNING unless the shell sets one, so a DEBUG env
-    does not bury the printed response.
-    """
-    return {
-        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-        **(deployed or {}),
-        **FAKE_CREDENTIALS,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_REGION": deployment.region,
-        "AWS_DEFAULT_REGION": deployment.region,
-        "BUCKET_NAME": deployment.uploads_bucket_name,
-        "TOPIC_ARN": deployment.results_topic_arn,
-        "IDEMPOTENCY_TABLE": deployment.idempotency_table_name,
-        # No X-Ray daemon on a laptop: the tracer would only log connection errors.
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    }
-
-
-def load_handler(environment: Mapping[str, str], handler_dir: Path | None = None) -> ModuleType:
-    """Import ``app`` fresh with ``environment`` set, ``handler/`` first on sys.path.
-
-    The handler reads its config and builds its clients at import (cold start), so an ``app``
-    imported earlier with another environment is dropped and imported again.
-    """
-    os.environ.update(environment)
-    directory = str(handler_dir or paths.HANDLER_DIR)
-    if sys.path[:1] != [directory]:
-        sys.path.insert(0, directory)
-    for name in list(sys.modules):
-        if name == "app" or name == "file_processor" or name.startswith("file_processor."):
-            del sys.modules[name]
-    return importlib.import_module("app")
-
-
-class InProcessDriver(Driver):
-    """Deliver events by calling the imported handler, as Lambda would."""
-
-    def __init__(self, handler: ModuleType, deployment: Deployment) -> None:
-        self.handler = handler
-        self.deployment = deployment
-        self.responses: list[Any] = []
-
-    def deliver(self, event: dict[str, Any]) -> None:
-        """Call the processor function's handler with an S3 event."""
-        context = FakeContext(function_name=self.deployment.processor_function_name)
-        self.responses.append(self.handler.lambda_handler(event, context))
-
-    def redeliver(self, event: dict[str, Any]) -> None:
-        """A duplicate delivery is just the same call again."""
-        self.deliver(event)
-
-    def process(self, key: str) -> tuple[int, dict[str, Any]]:
-        """Call the API function's handler with a proxy event for ``POST /process``."""
-        context = FakeContext(function_name=self.deployment.api_function_name, timeout_seconds=20)
-        response = self.handler.lambda_handler(api_event(key), context)
-        return int(response["statusCode"]), json.loads(response.get("body") or "{}")
+# After a synchronous call the publishing is done; SNS → SQS just needs a moment to show it.
+MESSAGE_WAIT_SECONDS = 10.0
+# How long to keep listening for the bucket notification's own result of an uploaded sample.
+NOTIFICATION_WAIT_SECONDS = 10.0
 
 
 @dataclass
 class LocalRun:
     """What ``invoke local`` prints."""
 
+    function_name: str
+    how: str
     response: Any
-    messages: list[dict[str, Any]]
-    uploaded: list[str]
+    published: list[dict[str, Any]]
+    uploaded: list[samples.Uploaded] = field(default_factory=list)
+    by_notification: list[dict[str, Any]] = field(default_factory=list)
+    function_error: str | None = None
+    log_lines: list[LogLine] | None = None
+    log_truncated: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        """Response and published messages, as readable JSON."""
-        lines = []
-        if self.uploaded:
-            lines.append("uploaded: " + ", ".join(self.uploaded))
+        """Response, published messages and log lines, as readable text."""
+        lines = [f"function: {self.function_name} ({self.how})"]
+        for item in self.uploaded:
+            version = f" (version {item.version_id})" if item.version_id else ""
+            lines.append(f"uploaded: {item.key}{version}")
         lines += ["response:", json.dumps(self.response, indent=2, ensure_ascii=False)]
-        lines.append(f"published to the results topic: {len(self.messages)} message(s)")
-        for envelope in self.messages:
-            attributes = {
-                name: value.get("Value")
-                for name, value in envelope.get("MessageAttributes", {}).items()
-            }
-            lines.append("attributes: " + json.dumps(attributes, sort_keys=True))
-            lines.append(json.dumps(envelope["document"], indent=2, ensure_ascii=False))
+        if self.function_error:
+            lines.append(f"function error: {self.function_error}")
+        lines.append(f"published to the results topic: {len(self.published)} message(s)")
+        lines += _messages(self.published)
+        if self.by_notification:
+            lines.append(
+                f"also published for the uploaded object(s) by the bucket notification: "
+                f"{len(self.by_notification)} message(s)"
+            )
+            lines += _messages(self.by_notification)
+        if self.log_lines is not None:
+            cut = " (last 4 KB)" if self.log_truncated else ""
+            lines.append(f"log lines{cut}:")
+            lines += ["  " + line.render() for line in self.log_lines if line.kind != "metrics"]
+        lines += self.notes
         return "\n".join(lines)
 
 
-def retarget_event(
-    event: dict[str, Any], s3: Any, bucket: str, objects_dir: Path = OBJECTS_DIR
-) -> list[str]:
-    """Point an S3 sample event at ``bucket``; upload the bodies it names. Returns keys uploaded.
-
-    A body for key ``K`` is read from ``objects_dir/K`` (the decoded key); a record whose body
-    is missing is left as is (e.g. the sample for a missing object).
-    """
-    uploaded: list[str] = []
-    versions: dict[str, str | None] = {}
-    api_key = _api_request_key(event)
-    if api_key and (objects_dir / api_key).is_file():
-        # API samples name objects too; the caller never names a bucket (BUCKET_NAME is used).
-        s3.put_object(Bucket=bucket, Key=api_key, Body=(objects_dir / api_key).read_bytes())
-        uploaded.append(api_key)
-    for record in event.get("Records", []):
-        target = record.get("s3") if isinstance(record, dict) else None
-        if not isinstance(target, dict):
-            continue
-        target.setdefault("bucket", {})
-        target["bucket"]["name"] = bucket
-        target["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
-        s3_object = target.get("object", {})
-        key = unquote_plus(str(s3_object.get("key", "")))
-        body_path = objects_dir / key
-        if not key or not body_path.is_file():
-            continue
-        if key not in versions:
-            response = s3.put_object(Bucket=bucket, Key=key, Body=body_path.read_bytes())
-            versions[key] = response.get("VersionId")
-            uploaded.append(key)
-        s3_object["size"] = body_path.stat().st_size
-        if versions[key]:
-            s3_object["versionId"] = versions[key]
-        else:
-            s3_object.pop("versionId", None)
-    return uploaded
-
-
-def _api_request_key(event: Mapping[str, Any]) -> str | None:
-    """The ``key`` of an API Gateway proxy event's JSON body (base64 or not), if any."""
-    body = event.get("body") if "httpMethod" in event else None
-    if not isinstance(body, str):
-        return None
-    try:
-        text = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
-        key = json.loads(text).get("key")
-    except (ValueError, AttributeError):
-        return None  # the malformed-body samples: nothing to upload
-    return key if isinstance(key, str) and key else None
+def run_local(
+    env: str,
+    event_file: Path,
+    *,
+    emulated: bool = False,
+    in_process_call: bool = False,
+    function: str | None = None,
+    mirror_config: str | None = None,
+) -> LocalRun:
+    """``invoke local``: read ``event_file``, run it through ``env``'s deployed function."""
+    name = envs.resolve_env(env)
+    emulator = on_emulator(name, emulated)
+    if in_process_call and not emulator:
+        raise ToolingError(
+            f"`invoke local --in-process` runs the handler against the emulator, not the real "
+            f"{name} account",
+            hint=f"use --env=local, or --env={name} --emulated after `invoke deploy --env={name} "
+            "--emulated`; without --in-process the deployed function runs itself",
+        )
+    if envs.is_protected(name) and not emulator:
+        raise ToolingError(
+            f"`invoke local` uploads sample objects and publishes results: not on the real {name}",
+            hint=f"use --env=dev, or --env={name} --emulated; `invoke smoke --env={name}` is the "
+            "safe end-to-end check of a protected env",
+        )
+    event = samples.read_event(event_file)
+    chosen = samples.function_for(event, function)
+    deployed = connect(name, emulated=emulated, mirror_config=mirror_config)
+    return run_event(event, deployed, chosen, in_process_call=in_process_call)
 
 
 def run_event(
     event: dict[str, Any],
-    deployment: Deployment,
-    endpoint: str,
-    clients: Mapping[str, Any],
+    deployed: DeployedEnv,
+    function: str,
     *,
-    objects_dir: Path = OBJECTS_DIR,
+    in_process_call: bool = False,
+    objects_dir: Path = samples.OBJECTS_DIR,
+    message_wait: float = MESSAGE_WAIT_SECONDS,
+    notification_wait: float = NOTIFICATION_WAIT_SECONDS,
 ) -> LocalRun:
-    """Run one event through the handler in-process; collect what it published."""
-    uploaded = retarget_event(event, clients["s3"], deployment.uploads_bucket_name, objects_dir)
-    function = (
-        deployment.api_function_name
-        if "httpMethod" in event
-        else deployment.processor_function_name
-    )
-    deployed = deployed_variables(clients["lambda"], function)
-    handler = load_handler(handler_environment(deployment, endpoint, deployed))
+    """Upload the event's sample objects, invoke, and collect what was published."""
+    deployment = deployed.deployment
+    clients = deployed.clients
+    function_name = deployment.function_name_of(function)
     queue_name = f"sfp-local-{uuid.uuid4().hex[:8]}"
     with ResultsQueue(
         clients["sns"], clients["sqs"], deployment.results_topic_arn, queue_name
     ) as queue:
-        response = handler.lambda_handler(event, FakeContext(function_name=function))
-        messages = queue.receive(len(event.get("Records", [])) or 1, MESSAGE_WAIT_SECONDS)
-    return LocalRun(response, messages, uploaded)
-
-
-def run_local(env: str, event_file: Path, *, emulated: bool = False) -> LocalRun:
-    """``invoke local``: read the env's outputs, run ``event_file`` through the handler.
-
-    Only on the emulator: ``local``, or a real env's root with ``emulated=True``. A real env's
-    outputs would point the in-process handler at real resources with fake credentials.
-    """
-    if envs.resolve_env(env) != envs.LOCAL_ENV and not emulated:
-        raise ToolingError(
-            f"`invoke local` runs the handler against the emulator, not the real {env} account",
-            hint=f"use --env=local, or --env={env} --emulated after `invoke deploy --env={env} "
-            "--emulated`; on AWS the deployed function runs itself (`invoke smoke`)",
+        uploaded = samples.retarget_event(
+            event, clients["s3"], deployment.uploads_bucket_name, objects_dir
         )
-    try:
-        event = json.loads(event_file.read_text())
-    except (OSError, ValueError) as error:
+        if in_process_call:
+            if deployed.endpoint is None:
+                raise ToolingError(
+                    "--in-process needs the emulator", hint="use --env=local or --emulated"
+                )
+            response = in_process.call_handler(
+                event, deployment, deployed.endpoint, clients["lambda"], function_name
+            )
+            invocation = Invocation(function_name, 200, response)
+            how = "in-process: the handler's log lines went to this terminal"
+        else:
+            invocation = invoke_sync(clients["lambda"], function_name, event)
+            _refuse_dockerless_moto(invocation, deployed)
+            how = "invoked through the Lambda API"
+        expected = _expected_publishes(invocation.payload, function)
+        # Every upload under the notification's prefix is processed by the notification too.
+        notified = [item for item in uploaded if item.key.startswith(deployment.uploads_prefix)]
+        ours, theirs = _collect(
+            queue, event, expected, len(notified), message_wait, notification_wait
+        )
+    run = LocalRun(
+        function_name=function_name,
+        how=how,
+        response=invocation.payload,
+        published=ours,
+        uploaded=uploaded,
+        by_notification=theirs,
+        function_error=invocation.function_error,
+        log_lines=invocation.log_lines,
+        log_truncated=invocation.log_truncated,
+    )
+    if not in_process_call and invocation.log_lines is None:
+        run.notes.append(
+            f"(no log tail in Lambda's answer: `invoke logs {deployed.flag()} --function="
+            f"{function} --since=5m` reads them)"
+        )
+    return run
+
+
+def _expected_publishes(response: Any, function: str) -> int:
+    """Results the invocation published: processed + rejected of the S3 path's summary."""
+    if function != "processor" or not isinstance(response, dict):
+        return 0
+    counts = [response.get(name) for name in ("processed", "rejected")]
+    return sum(count for count in counts if isinstance(count, int))
+
+
+def _sequencers(event: dict[str, Any]) -> set[str | None]:
+    """The sequencers of the event's S3 records (None for a record without one)."""
+    found: set[str | None] = set()
+    records = event.get("Records")
+    for record in records if isinstance(records, list) else []:
+        s3_object = record.get("s3", {}).get("object", {}) if isinstance(record, dict) else {}
+        if isinstance(s3_object, dict):
+            found.add(s3_object.get("sequencer"))
+    return found
+
+
+def _collect(
+    queue: ResultsQueue,
+    event: dict[str, Any],
+    expected: int,
+    notifications: int,
+    message_wait: float,
+    notification_wait: float,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split what arrives into the invocation's results and the notification's.
+
+    A result names the sequencer of the S3 record it answers: the event's own are this
+    invocation's, S3's real ones the notification's (the upload of a sample object).
+    """
+    ours_sequencers = _sequencers(event)
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    deadline = time.monotonic() + max(message_wait, notification_wait if notifications else 0)
+    while time.monotonic() < deadline:
+        if len(ours) >= expected and len(theirs) >= notifications:
+            break
+        for envelope in queue.receive(1, min(2.0, max(0.1, deadline - time.monotonic()))):
+            document = envelope.get("document")
+            if not isinstance(document, dict):
+                document = {}
+            mine = document.get("source") != "s3" or document.get("sequencer") in ours_sequencers
+            (ours if mine else theirs).append(envelope)
+    return ours, theirs
+
+
+def _refuse_dockerless_moto(invocation: Invocation, deployed: DeployedEnv) -> None:
+    """Stock moto answers every Invoke with 'error running docker': say what that means."""
+    if deployed.on_emulator and "docker" in json.dumps(invocation.payload).lower():
         raise ToolingError(
-            f"cannot read the event {event_file}: {error}",
-            hint="pass a JSON event file, e.g. --event handler/events/<name>.json",
-        ) from error
-    outputs = flows.output(env, emulated=emulated)
-    deployment = Deployment.from_outputs(outputs)
-    endpoint = lifecycle.ensure_running(lifecycle.default_emulator())
-    clients = aws_clients(deployment.region, endpoint=endpoint)
-    return run_event(event, deployment, endpoint, clients)
+            "the emulator cannot run functions: it answered the invocation with "
+            f"{json.dumps(invocation.payload)[:200]}",
+            hint="restart the emulator with the Lambda runtime (`invoke emulator.stop`, then "
+            "`invoke deploy --env=local`), or run the handler here: --in-process",
+        )
+
+
+def _messages(envelopes: Sequence[dict[str, Any]]) -> list[str]:
+    lines = []
+    for envelope in envelopes:
+        attributes = {
+            name: value.get("Value")
+            for name, value in envelope.get("MessageAttributes", {}).items()
+        }
+        lines.append("attributes: " + json.dumps(attributes, sort_keys=True))
+        lines.append(json.dumps(envelope.get("document"), indent=2, ensure_ascii=False))
+    return lines

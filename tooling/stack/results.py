@@ -61,10 +61,27 @@ class ResultsQueue:
                 QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait
             )
             for message in response.get("Messages", []):
-                envelope = json.loads(message["Body"])
-                envelope["document"] = json.loads(envelope["Message"])
-                received.append(envelope)
+                received.append(_envelope(message["Body"]))
                 self.sqs.delete_message(
                     QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
         return received
+
+
+def _envelope(body: str) -> dict[str, Any]:
+    """An SNS notification from the queue, its ``Message`` parsed as ``document`` when JSON.
+
+    Anything may be published to a topic: a body or message that is not JSON is kept as text
+    (``document`` None) instead of ending the read.
+    """
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return {"Message": body, "document": None}
+    if not isinstance(envelope, dict):
+        return {"Message": body, "document": None}
+    try:
+        envelope["document"] = json.loads(envelope.get("Message", ""))
+    except (TypeError, ValueError):
+        envelope["document"] = None
+    return envelope

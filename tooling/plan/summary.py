@@ -45,8 +45,9 @@ class PlanSummary:
         """Terraform's counts (`1 to add, 0 to change, 1 to destroy`), then what they hide.
 
         e.g. ``1 to import, 2 to add, 1 to change, 1 to destroy (1 replacement); 1 moved;
-        outputs: api_url`` · ``0 to add, 0 to change, 0 to destroy; 1 to forget (…)`` · ``no changes`` · ``no changes (drift: 1 resource changed outside
-        Terraform)`` · ``plan errored``.
+        outputs: api_url`` · ``0 to add, 0 to change, 0 to destroy; 1 to forget (…)`` ·
+        ``no changes`` · ``no changes (drift: 1 resource changed outside Terraform)`` ·
+        ``plan errored: …``.
         """
         if self.errored:
             return "plan errored: it is incomplete and cannot be applied"

@@ -41,7 +41,9 @@ def test_mixed_plan_counts_replacements_once_in_either_order():
     assert summary.change == ("terraform_data.update",)
     assert summary.destroy == ("terraform_data.delete[0]",)
     assert summary.replace == ("terraform_data.replace", "terraform_data.replace_cbd")
-    assert summary.one_line() == "4 to add, 1 to change, 3 to destroy (2 replacements); outputs: phase"
+    assert (
+        summary.one_line() == "4 to add, 1 to change, 3 to destroy (2 replacements); outputs: phase"
+    )
     assert summary.is_destructive is True
     assert summary.destructive_lines() == [
         "  - destroy terraform_data.delete[0]",

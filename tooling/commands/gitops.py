@@ -3,21 +3,25 @@ apply reports, backend settings, workflow lint. See docs/gitops.md.
 
 Every task that reads a saved plan takes `--emulated` too, so that a workflow job can be
 rehearsed on this machine against the emulator (`invoke rehearse`), where the plan of `dev`
-lives in `.work/dev-emulated/`.
+lives in `.work/dev-emulated/`. What they write (comment, report, record) goes to `.work/<env>/`
+either way: the paths the workflows read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 from pathlib import Path
 
 from invoke import Context, Exit, task
 
+from tooling.commands import build, canary, deploy, emulator, run
 from tooling.commands.common import (
     ALLOW_DESTROY_HELP,
     EMULATED_HELP,
     ENV_HELP,
+    export_emulator_port,
     mirror,
     user_errors,
 )
@@ -25,9 +29,10 @@ from tooling.core import envs, paths
 from tooling.core.console import say
 from tooling.core.errors import ToolingError
 from tooling.deploy.target import resolve_target, runner_for
-from tooling.emulator.override import emulated_work_dir
+from tooling.emulator import lifecycle
+from tooling.emulator.override import copy_work_tree, emulated_work_dir
 from tooling.gitops import apply_report as reports
-from tooling.gitops import backend, comment, workflow_lint
+from tooling.gitops import backend, comment, rehearsal, workflow_lint
 from tooling.plan import guard as plan_guard
 from tooling.plan import review
 from tooling.plan.model import read_plan
@@ -108,7 +113,7 @@ def plan_record(
         plan = read_plan(work / comment.PLAN_JSON_NAME)
         run = comment.RunInfo.from_env(commit or None)
         recorded = review.record(plan, envs.resolve_env(env), run.commit)
-        target = Path(output) if output else work / REVIEWED_NAME
+        target = Path(output) if output else envs.work_dir(env) / REVIEWED_NAME
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(recorded.to_json(), encoding="utf-8")
         print(f"{target}: {recorded.summary} (digest {recorded.digest[:16]}…)")
@@ -183,7 +188,7 @@ def apply_report(
             target = resolve_target(name, emulated=emulated)
             outputs = runner_for(target, mirror(c)).output_json()
             body = reports.render_success(name, plan, outputs, _artifact_sha256(), run=run)
-        written = Path(output) if output else work / "apply-report.md"
+        written = Path(output) if output else envs.work_dir(name) / "apply-report.md"
         written.parent.mkdir(parents=True, exist_ok=True)
         written.write_text(body, encoding="utf-8")
         print(written)
@@ -221,7 +226,92 @@ def lint_workflows(c: Context) -> None:
         print(workflow_lint.lint().describe())
 
 
+REHEARSAL_DIR = paths.WORK_DIR / "rehearsal"
+
+
+def emulated_tasks() -> frozenset[str]:
+    """The invoke tasks (CLI names) that take `--emulated`: the rehearsal adds it to them."""
+    names = set()
+    for module_tasks in (build.TASKS, canary.TASKS, deploy.TASKS, emulator.TASKS, run.TASKS, TASKS):
+        for command in module_tasks:
+            if "emulated" in inspect.signature(command.body).parameters:
+                names.add(command.name.replace("_", "-"))
+    return frozenset(names)
+
+
+def _pairs(text: str, flag: str) -> dict[str, str]:
+    """`k=v,k2=v2` → dict, with a clear error for anything else."""
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        if "=" not in item:
+            raise ToolingError(f"--{flag}: {item!r} is not NAME=VALUE", hint=f"--{flag}=env=dev")
+        name, value = item.split("=", 1)
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+@task(
+    help={
+        "workflow": "workflow file name in .github/workflows (pr.yml, deploy.yml, drift.yml)",
+        "job": "the job id to run (e.g. plan, dev, drift)",
+        "matrix": "matrix values, NAME=VALUE[,…] (e.g. env=dev)",
+        "vars": "repository/environment variables, NAME=VALUE[,…] (defaults: rehearsal values)",
+        "inputs": "workflow_dispatch inputs, NAME=VALUE[,…]",
+        "dir": "where the workspace, artifacts and fake GitHub state live (.work/rehearsal)",
+        "reuse": "keep the workspace of an earlier rehearsal (state, built zip) instead of a "
+        "clean copy: jobs then share it as they share remote state on GitHub",
+        "keep_emulator": "leave the emulator running (its in-memory AWS) for a --reuse rehearsal",
+    }
+)
+def rehearse(
+    c: Context,
+    workflow: str,
+    job: str,
+    matrix: str = "",
+    vars: str = "",
+    inputs: str = "",
+    dir: str = "",
+    reuse: bool = False,
+    keep_emulator: bool = False,
+) -> None:
+    """Run one workflow job's steps here, in order, against the emulator (no Docker, no AWS)."""
+    with user_errors():
+        export_emulator_port(c)
+        base = (Path(dir) if dir else REHEARSAL_DIR).resolve()
+        environment = dict(os.environ)
+        # The emulator's pid file lives beside the workspace, not in it: a fresh workspace must
+        # not orphan the emulator an earlier rehearsal started.
+        environment.setdefault(lifecycle.DIR_ENV_VAR, str(base / "emulator"))
+        chosen = lifecycle.default_emulator(state_dir=Path(environment[lifecycle.DIR_ENV_VAR]))
+        if not reuse:
+            lifecycle.stop(chosen)
+        settings = rehearsal.Settings(
+            workflow=paths.WORKFLOWS_DIR / workflow,
+            job=job,
+            base_dir=base,
+            emulated_tasks=emulated_tasks(),
+            checkout=lambda target: copy_work_tree(paths.REPO_ROOT, target),
+            matrix=_pairs(matrix, "matrix"),
+            variables=_pairs(vars, "vars"),
+            inputs=_pairs(inputs, "inputs"),
+            fresh=not reuse,
+            environment=environment,
+        )
+        try:
+            result = rehearsal.rehearse(settings)
+        finally:
+            if not keep_emulator:
+                lifecycle.stop(chosen)
+    print(result.describe())
+    print(f"  job summary: {base / f'{job}-summary.md'}")
+    if not result.succeeded:
+        failed = next(s for s in result.steps if s.conclusion == "failure")
+        tail = "\n".join(failed.output.strip().split("\n")[-40:])
+        raise Exit(f"step failed: {failed.name}\n{tail}", code=1)
+
+
 TASKS = (
+    rehearse,
     plan_comment,
     guard,
     drift_check,

@@ -769,15 +769,17 @@ def write_comment(
 ) -> Path:
     """Render `<work_dir>/tfplan.json` (+ `plan.txt`) — or a failure log — into a Markdown file.
 
-    `work_dir` defaults to `.work/<env>` (an `--emulated` run passes its own). With `failed_log`
+    `work_dir` (where the plan is read) defaults to `.work/<env>` (an `--emulated` run passes its
+    own); the Markdown always goes to `.work/<env>/` unless `output` says otherwise, so the
+    workflows find it at the same path in a rehearsal. With `failed_log`
     (the output of a failed `invoke plan`), the comment says the plan failed and shows the
     redacted error. The workflow posts the FILE (never a command-line argument: a large comment
     would hit "Argument list too long"). Returns the path written (default
-    `<work_dir>/plan-comment.md`).
+    `.work/<env>/plan-comment.md`).
     """
     name = envs.resolve_env(env)
     work = work_dir or envs.work_dir(name)
-    target = output or work / COMMENT_NAME
+    target = output or envs.work_dir(name) / COMMENT_NAME
     if failed_log is not None:
         try:
             log = failed_log.read_text(encoding="utf-8", errors="replace")

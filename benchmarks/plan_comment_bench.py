@@ -13,8 +13,10 @@ One command:
    copied under new addresses, each copy with its OWN secret values, so the redactor has
    thousands of secrets to mask over ~3 MB of text: the worst case for masking.
 
-Prints a table, a JSON line, and exits 1 if a comment reaches GitHub's 65,536 limit or the
-3,000-resource render misses its 1 s target. Results and the machine: docs/benchmarks/gitops.md.
+Each render starts from a cold `re` cache (the matcher is compiled every run, as in CI). Prints
+a table (median wall and CPU time), a JSON line, and exits 1 if a comment reaches GitHub's
+65,536 limit or the 3,000-resource render takes more than 1 CPU-second. Results and the
+machine: docs/benchmarks/gitops.md.
 """
 
 from __future__ import annotations
@@ -46,15 +48,19 @@ def fixture_names() -> list[str]:
     return sorted(p.stem for p in FIXTURES.glob("*.json") if (FIXTURES / f"{p.stem}.txt").is_file())
 
 
-def timed(plan: dict[str, Any], text: str, runs: int) -> tuple[float, str]:
-    """Median seconds of `comment.render` over `runs`, and the last body."""
-    timings = []
+def timed(plan: dict[str, Any], text: str, runs: int) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of `comment.render` over `runs` (cold regex cache each)."""
+    walls, cpus = [], []
     body = ""
     for _ in range(runs):
-        start = time.perf_counter()
+        # Every run compiles its matcher from scratch, as the one render of a CI job does
+        # (Python's `re` would otherwise reuse the previous run's compiled pattern).
+        re.purge()
+        start, cpu = time.perf_counter(), time.process_time()
         body = comment.render(plan, "prod", text)
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings), body
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), body
 
 
 def blocks(text: str) -> dict[str, str]:
@@ -123,7 +129,7 @@ def main() -> int:
     for name in fixture_names():
         plan = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
         text = (FIXTURES / f"{name}.txt").read_text(encoding="utf-8")
-        seconds, body = timed(plan, text, args.runs)
+        seconds, cpu, body = timed(plan, text, args.runs)
         rows.append(
             {
                 "plan": name,
@@ -132,10 +138,11 @@ def main() -> int:
                 "plan_text_units": comment.utf16_length(text),
                 "comment_units": comment.utf16_length(body),
                 "median_ms": round(seconds * 1000, 1),
+                "cpu_ms": round(cpu * 1000, 1),
             }
         )
     plan, text, secrets = scaled_plan(args.resources)
-    seconds, body = timed(plan, text, args.runs)
+    seconds, cpu, body = timed(plan, text, args.runs)
     scaled = {
         "plan": f"scaled ({args.resources} resources)",
         "resources": args.resources,
@@ -143,20 +150,26 @@ def main() -> int:
         "plan_text_units": comment.utf16_length(text),
         "comment_units": comment.utf16_length(body),
         "median_ms": round(seconds * 1000, 1),
+        "cpu_ms": round(cpu * 1000, 1),
     }
     rows.append(scaled)
-    print("| plan | resources | secrets | plan text (UTF-16) | comment (UTF-16) | median ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| plan | resources | secrets | plan text (UTF-16) | comment (UTF-16) "
+        "| median wall ms | median CPU ms |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
             f"| {row['plan']} | {row['resources']} | {row['secrets']} | "
-            f"{row['plan_text_units']} | {row['comment_units']} | {row['median_ms']} |"
+            f"{row['plan_text_units']} | {row['comment_units']} | {row['median_ms']} | "
+            f"{row['cpu_ms']} |"
         )
     print(json.dumps(rows))
     too_big = [r for r in rows if int(r["comment_units"]) >= comment.GITHUB_COMMENT_LIMIT]
-    too_slow = seconds > TARGET_SECONDS
+    # The target is judged on CPU time: on a shared machine, wall time measures the neighbours.
+    too_slow = cpu > TARGET_SECONDS
     if too_slow:
-        print(f"MISSED: {args.resources} resources took {seconds:.2f} s > {TARGET_SECONDS} s")
+        print(f"MISSED: {args.resources} resources took {cpu:.2f} CPU-s > {TARGET_SECONDS} s")
     return 1 if too_big or too_slow else 0
 
 

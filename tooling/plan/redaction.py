@@ -85,8 +85,9 @@ def _trie_regex(words: dict[str, bool]) -> str:
     """A regex matching any of `words`, longest first; `True` = whole token only.
 
     Built as a prefix trie (`ab(?:c|d(?:e)?)`), so the engine walks the characters once per
-    position instead of trying every word. A whole-token word ends with a negative lookahead;
-    its start boundary is checked by the caller (it may only start at a boundary).
+    position instead of trying every word. A whole-token word ends with its two boundary checks:
+    a lookahead (nothing word-like follows) and a fixed-width lookbehind over the word itself
+    (nothing word-like precedes it), so one trie serves both kinds and the longest match wins.
     """
     trie: dict[str, Any] = {}
     for word, whole in words.items():
@@ -96,23 +97,26 @@ def _trie_regex(words: dict[str, bool]) -> str:
         # A word that is both a substring-secret and a whole-token value: the looser rule wins.
         node[""] = node.get("", True) and whole
 
-    def build(node: dict[str, Any]) -> str:
+    def build(node: dict[str, Any], depth: int) -> str:
         prefix = ""
         # Follow single-child chains iteratively (a 3 kB PEM key must not recurse 3,000 deep).
         while "" not in node and len(node) == 1:
             (char, child), *_ = node.items()
             prefix += re.escape(char)
             node = child
-        branches = [re.escape(char) + build(child) for char, child in node.items() if char != ""]
+            depth += 1
+        branches = [
+            re.escape(char) + build(child, depth + 1) for char, child in node.items() if char != ""
+        ]
         if "" not in node:
             return prefix + "(?:" + "|".join(branches) + ")"
-        end = f"(?!{_WORD})" if node[""] else ""
+        end = f"(?<!{_WORD}[\\s\\S]{{{depth}}})(?!{_WORD})" if node[""] else ""
         if not branches:
             return prefix + end
         # Longer continuations first; the word ending here is the fallback.
         return prefix + "(?:" + "|".join(branches) + "|" + end + ")"
 
-    return build(trie) if trie else "(?!)"
+    return build(trie, 0) if trie else "(?!)"
 
 
 @dataclass
@@ -126,14 +130,20 @@ class Redactor:
 
     secrets: set[str] = field(default_factory=set)
     whole_values: set[str] = field(default_factory=set)
-    _patterns: tuple[re.Pattern[str], re.Pattern[str], dict[str, str]] | None = field(
+    _sources: tuple[str, str, dict[str, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _text_pattern: re.Pattern[str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _value_pattern: re.Pattern[str] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
-    def _compiled(self) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
-        """(plan-text pattern, value pattern, matched form → replacement), built once."""
-        if self._patterns is not None:
-            return self._patterns
+    def _build(self) -> tuple[str, str, dict[str, str]]:
+        """(plan-text regex, value regex, matched form → replacement), built once."""
+        if self._sources is not None:
+            return self._sources
         forms: dict[str, bool] = {}  # form → whole-token only
         replacements: dict[str, str] = {}
         lines: set[str] = set()
@@ -142,41 +152,43 @@ class Redactor:
             *((v, True) for v in self.whole_values - self.secrets),
         ]:
             quoted = json.dumps(secret, ensure_ascii=False)
-            forms[quoted] = False  # bounded by its quotes anyway
-            replacements[quoted] = f'"{REDACTED}"'
-            if len(secret) >= MIN_RAW_MASK_LEN:
-                for form in (secret, quoted[1:-1]):
-                    forms[form] = forms.get(form, True) and whole
-                    replacements.setdefault(form, REDACTED)
+            if len(secret) < MIN_RAW_MASK_LEN:
+                # Short values only in their quoted form, which is bounded by its quotes.
+                forms[quoted] = False
+                replacements[quoted] = f'"{REDACTED}"'
+                continue
+            # Raw and JSON-escaped (plan text escapes quotes, backslashes, newlines); a quoted
+            # occurrence is covered by the raw form inside the quotes.
+            for form in dict.fromkeys((secret, quoted[1:-1])):
+                forms[form] = forms.get(form, True) and whole
+                replacements.setdefault(form, REDACTED)
             if not whole and "\n" in secret:
                 lines |= {
                     line.strip()
                     for line in secret.splitlines()
                     if len(line.strip()) >= MIN_LINE_MASK_LEN
                 }
-        anywhere = {form: False for form, whole in forms.items() if not whole}
         for line in lines:
-            anywhere.setdefault(line, False)
+            forms[line] = False
             replacements.setdefault(line, REDACTED)
-        values = f"(?<!{_WORD})(?:{_trie_regex({**forms, **anywhere})})|(?:{_trie_regex(anywhere)})"
+        values = _trie_regex(forms)
         text_parts = []
         if lines:
             text_parts.append(
                 rf"(?P<line>^[ \t]*)(?:{_trie_regex(dict.fromkeys(lines, False))})(?=[ \t]*$)"
             )
         text_parts += [f"(?P<keep>{_PROTECTED})", values]
-        self._patterns = (
-            re.compile("|".join(text_parts), re.MULTILINE),
-            re.compile(values),
-            replacements,
-        )
-        return self._patterns
+        self._sources = ("|".join(text_parts), values, replacements)
+        return self._sources
 
     def mask(self, text: str) -> str:
         """Mask every secret in plan text (or a log), leaving names and addresses readable."""
         if not (self.secrets or self.whole_values):
             return text
-        pattern, _, replacements = self._compiled()
+        text_source, _, replacements = self._build()
+        if self._text_pattern is None:
+            self._text_pattern = re.compile(text_source, re.MULTILINE)
+        pattern = self._text_pattern
 
         def replace(match: re.Match[str]) -> str:
             if match.group("keep") is not None:
@@ -191,8 +203,10 @@ class Redactor:
         """Mask every secret in a value (no names to protect: the whole string is a value)."""
         if not (self.secrets or self.whole_values):
             return text
-        _, pattern, replacements = self._compiled()
-        return pattern.sub(lambda m: replacements.get(m.group(0), REDACTED), text)
+        _, value_source, replacements = self._build()
+        if self._value_pattern is None:
+            self._value_pattern = re.compile(value_source)
+        return self._value_pattern.sub(lambda m: replacements.get(m.group(0), REDACTED), text)
 
 
 # --------------------------------------------------------------------------- collecting

@@ -784,7 +784,10 @@ def write_comment(
         try:
             log = failed_log.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
-            log = f"(no log at {failed_log}: the step failed before writing any output)"
+            log = (
+                f"(no log at {failed_log}: the plan did not run, because an earlier step of "
+                "the job failed; see the workflow run)"
+            )
         body = render_failure(name, log, run=run, secret_patterns=secret_patterns)
     else:
         plan = read_plan(work / PLAN_JSON_NAME)

@@ -567,3 +567,15 @@ def test_real_product_env_values_do_not_shred_resource_names() -> None:
     assert '"sfp-api-use1-local"' in body
     # AND settings whose names only look secret (api_key_source) are not treated as secrets
     assert redactor.secrets == set()
+
+
+def test_a_job_that_failed_before_planning_still_replaces_the_comment(tmp_path: Path) -> None:
+    # GIVEN no plan log (the build or the credentials step failed first)
+    # WHEN the comment is written from the missing log
+    written = comment.write_comment(
+        "dev", tmp_path / "comment.md", failed_log=tmp_path / "missing.log", run=RUN
+    )
+    body = written.read_text(encoding="utf-8")
+    # THEN it is still the env's sticky comment saying there is no plan, and why
+    assert body.startswith("<!-- sfp-plan:dev -->\n## ❌ Terraform plan for `dev` failed")
+    assert "the plan did not run, because an earlier step of the job failed" in body

@@ -219,3 +219,23 @@ def test_an_unknown_job_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ToolingError, match="has no job 'nope'"):
         rehearsal.rehearse(settings)
+
+
+def test_the_emulated_flag_goes_to_every_task_that_takes_it_and_no_other() -> None:
+    # GIVEN the invoke tasks / WHEN the rehearsal asks which take --emulated
+    from tooling.commands.gitops import emulated_tasks
+
+    names = emulated_tasks()
+    # THEN every task that plans, applies or reads a saved plan is in, the others are not
+    assert {
+        "plan",
+        "apply",
+        "smoke",
+        "plan-comment",
+        "guard",
+        "drift-check",
+        "plan-record",
+        "plan-verify",
+        "apply-report",
+    } <= names
+    assert not {"build", "backend-config", "lint-workflows", "rehearse"} & names

@@ -188,3 +188,28 @@ def test_drift_job_reports_a_change_made_behind_terraforms_back(
     assert "### 🔀 Drift: changed outside Terraform" in body
     assert '`module.compute.aws_lambda_function.this["processor"]` — changed: `timeout`' in body
     assert "this plan will **update** it" in body
+
+
+def test_prod_refuses_an_approval_that_outlived_the_reviewed_plan(
+    stage: Stage, deployed: Deployed
+) -> None:
+    # GIVEN the prod plan job ran (plan, summary, guard, record uploaded as an artifact)
+    planned = stage.rehearse(deployed.base, "deploy.yml", "prod-plan", matrix={}, fresh=False)
+    assert planned.succeeded, failure_report(planned)
+    record = deployed.base / "artifacts" / "prod-reviewed-plan" / "reviewed-plan.json"
+    recorded = json.loads(record.read_text())
+    assert recorded["env"] == "prod"
+    assert recorded["changes"]["resources"]
+    # WHEN the approval comes after the artifact's retention ended (it is gone)
+    record.unlink()
+    result = stage.rehearse(deployed.base, "deploy.yml", "prod", matrix={}, fresh=False)
+    # THEN the job fails at the verification with a message that says so, and applies nothing
+    assert not result.succeeded
+    assert result.steps[6].outcome == "failure"  # the download (continue-on-error)
+    verify = result.step("refuse unless it is the approved plan")
+    assert verify.outcome == "failure"
+    assert "the reviewed-plan artifact is gone" in verify.output
+    assert "Artifacts are deleted when their retention ends" in verify.output
+    assert result.step(
+        "apply exactly that saved plan (the plan guard runs inside apply)"
+    ).outcome == ("skipped")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
+import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,11 +102,9 @@ def test_pr_plan_job_posts_the_plan_comment(stage: Stage, tmp_path: Path) -> Non
     params = created[0]["params"]
     assert params["issue_number"] == 1
     body = params["body"]
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True, text=True
-    ).stdout.strip()
     assert body.startswith(
-        f"<!-- sfp-plan:dev -->\n## Terraform plan for `dev`\n<sub>commit `{head[:12]}` · [run "
+        f"<!-- sfp-plan:dev -->\n## Terraform plan for `dev`\n<sub>commit `{result.sha[:12]}` · "
+        "[run "
     )
     assert "**Plan: " in body
     assert " to add, 0 to change, 0 to destroy.**" in body
@@ -196,16 +194,18 @@ def test_prod_refuses_an_approval_that_outlived_the_reviewed_plan(
     # GIVEN the prod plan job ran (plan, summary, guard, record uploaded as an artifact)
     planned = stage.rehearse(deployed.base, "deploy.yml", "prod-plan", matrix={}, fresh=False)
     assert planned.succeeded, failure_report(planned)
-    record = deployed.base / "artifacts" / "prod-reviewed-plan" / "reviewed-plan.json"
-    recorded = json.loads(record.read_text())
+    artifact = deployed.base / "artifacts" / "prod-reviewed-plan"
+    recorded = json.loads((artifact / "reviewed-plan.json").read_text())
     assert recorded["env"] == "prod"
+    assert recorded["commit"] == planned.sha
     assert recorded["changes"]["resources"]
     # WHEN the approval comes after the artifact's retention ended (it is gone)
-    record.unlink()
+    shutil.rmtree(artifact)
     result = stage.rehearse(deployed.base, "deploy.yml", "prod", matrix={}, fresh=False)
     # THEN the job fails at the verification with a message that says so, and applies nothing
     assert not result.succeeded
     assert result.steps[6].outcome == "failure"  # the download (continue-on-error)
+    assert "Artifact not found for name: prod-reviewed-plan" in result.steps[6].output
     verify = result.step("refuse unless it is the approved plan")
     assert verify.outcome == "failure"
     assert "the reviewed-plan artifact is gone" in verify.output

@@ -88,6 +88,7 @@ class Rehearsal:
     summary: str
     github_state: dict[str, Any]
     workspace: Path
+    sha: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -241,8 +242,7 @@ class _Runner:
         self.base.mkdir(parents=True, exist_ok=True)
         self.artifacts.mkdir(exist_ok=True)
         self.scratch.mkdir(exist_ok=True)
-        sha = _head_sha(paths.REPO_ROOT)
-        run_id = int(time.time())
+        sha, run_id = self._run_identity()
         github = _github_context(self.event, sha, run_id)
         github["workspace"] = str(self.workspace)
         matrix_spec = ((self.job.get("strategy") or {}).get("matrix")) or {}
@@ -277,6 +277,17 @@ class _Runner:
             "needs": {},
         }
         self._seed_github(sha)
+
+    def _run_identity(self) -> tuple[str, int]:
+        """(commit, run id): new for a fresh rehearsal; the same for every job rehearsed with
+        reuse, as every job of one workflow run sees one commit and one run id."""
+        identity = self.base / "run.json"
+        if not self.settings.fresh and identity.is_file():
+            known = json.loads(identity.read_text(encoding="utf-8"))
+            return str(known["sha"]), int(known["run_id"])
+        sha, run_id = _head_sha(paths.REPO_ROOT), int(time.time())
+        identity.write_text(json.dumps({"sha": sha, "run_id": run_id}), encoding="utf-8")
+        return sha, run_id
 
     def _seed_github(self, sha: str) -> None:
         """A push to main deploys a merged pull request's merge commit: the fake knows one."""
@@ -340,7 +351,13 @@ class _Runner:
         (self.base / f"{self.settings.job}-summary.md").write_text(summary, encoding="utf-8")
         state = json.loads(self.github_state_file.read_text(encoding="utf-8"))
         return Rehearsal(
-            self.settings.workflow.name, self.settings.job, results, summary, state, self.workspace
+            self.settings.workflow.name,
+            self.settings.job,
+            results,
+            summary,
+            state,
+            self.workspace,
+            self.contexts["github"]["sha"],
         )
 
     def _step(self, index: int, step: dict[str, Any]) -> StepResult:

@@ -301,8 +301,8 @@ def test_prod_applies_only_the_plan_that_was_approved_and_no_secret_leaves_a_job
     # AND only the record (no secrets) leaves the job: never the saved plan or its JSON/text
     (_, upload), *_ = uses({"jobs": {"p": plan_job}}, "actions/upload-artifact")
     assert upload["with"]["name"] == "prod-reviewed-plan"
-    assert upload["with"]["path"] == ".work/reviewed/reviewed-plan.json"
-    for forbidden in ("tfplan", "plan.txt"):
+    assert upload["with"]["path"] == ".work/prod/reviewed-plan.json"
+    for forbidden in ("tfplan", "plan.txt", "plan-comment"):
         assert forbidden not in upload["with"]["path"]
     # AND the prod job downloads the record (an expired one reaches plan-verify, which says so),
     # plans again with the apply role, verifies, and only then applies

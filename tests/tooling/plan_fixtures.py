@@ -11,7 +11,22 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).parent / "plan" / "fixtures"
+# `config/` scenarios: new variable values against one applied state.
 SCENARIOS = ("no_changes", "destroy", "replace", "code_only", "sensitive", "huge")
+# `lifecycle/` scenarios: configuration overlays and changes made behind Terraform's back.
+LIFECYCLE = (
+    "move",
+    "import",
+    "forget",
+    "output_only",
+    "errored",
+    "multibyte",
+    "drift_ignored",
+    "drift",
+)
+# The real product (terraform/envs/local) after a handler-only change (generate_local.sh).
+PRODUCT = ("local_code_only",)
+ALL_PLANS = (*SCENARIOS, *LIFECYCLE, *PRODUCT)
 
 
 def load_fixture(name: str) -> dict[str, Any]:
@@ -24,7 +39,22 @@ def fixture_text(name: str) -> str:
     return (FIXTURES / f"{name}.txt").read_text(encoding="utf-8")
 
 
+def fixture_log(name: str) -> str:
+    """The combined output of a scenario's failed `terraform plan` (what a CI log holds)."""
+    return (FIXTURES / f"{name}.log").read_text(encoding="utf-8")
+
+
+def _manifest() -> dict[str, Any]:
+    return json.loads((FIXTURES / "scenarios.json").read_text(encoding="utf-8"))
+
+
 def scenario_variables(name: str) -> dict[str, str]:
     """The variables the generator planned the scenario with (incl. the fake secrets)."""
-    manifest = json.loads((FIXTURES / "scenarios.json").read_text(encoding="utf-8"))
-    return manifest[name]["variables"]
+    return _manifest()[name]["variables"]
+
+
+def detailed_exitcode(name: str) -> int:
+    """What `terraform plan -detailed-exitcode` exited with for the scenario (0, 1 or 2)."""
+    if name in PRODUCT:
+        return 2  # generate_local.sh: a handler-only change, "Plan: 0 to add, 2 to change"
+    return int(_manifest()[name]["detailed_exitcode"])

@@ -1,1 +1,2 @@
-"""GitOps: the PR plan comment, the workflow linters and the workflows' JS helpers."""
+"""GitOps: the PR plan comment, apply reports, CI backend settings, workflow rehearsals, the
+workflow linters and the workflows' JS helpers."""

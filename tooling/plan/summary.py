@@ -1,54 +1,40 @@
-"""Reads a `terraform show -json` plan into counts and addresses (add / change / destroy / replace).
-
-Unlike Terraform's own "Plan: 1 to add, 0 to change, 1 to destroy" line, a replacement is counted
-once, under *replace*, so a reviewer sees at a glance that something is being recreated.
+"""The one-line summary of a saved plan, as `invoke plan`, `deploy`'s confirmation and the PR
+comment show it: Terraform's own counting (a replacement is one to add and one to destroy;
+imports and forgets counted; moves listed), from :mod:`tooling.plan.model`.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tooling.core.errors import ToolingError
+from tooling.plan.model import Counts, Plan, parse_plan, read_plan
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-# resource_changes[].change.actions → our category. Both replacement orders
-# (delete-then-create and create_before_destroy) are a replace.
-_CATEGORIES: dict[tuple[str, ...], str] = {
-    ("create",): "add",
-    ("update",): "change",
-    ("delete",): "destroy",
-    ("delete", "create"): "replace",
-    ("create", "delete"): "replace",
-    ("forget",): "forget",
-}
-
 
 @dataclass(frozen=True)
 class PlanSummary:
-    """Resource addresses per kind of change in one saved plan."""
+    """Resource addresses per kind of change in one saved plan, and Terraform's verdict."""
 
-    add: tuple[str, ...] = ()
+    counts: Counts
+    add: tuple[str, ...] = ()  # creates (replacements are under `replace`)
     change: tuple[str, ...] = ()
-    destroy: tuple[str, ...] = ()
+    destroy: tuple[str, ...] = ()  # deletes (replacements are under `replace`)
     replace: tuple[str, ...] = ()
     forget: tuple[str, ...] = ()
-    outputs_changed: tuple[str, ...] = field(default=())
+    imports: tuple[str, ...] = ()
+    moves: tuple[tuple[str, str], ...] = ()  # (old address, new address)
+    outputs_changed: tuple[str, ...] = ()
+    drifted: tuple[str, ...] = ()
+    errored: bool = False
+    changes_present: bool = False
 
     @property
     def has_changes(self) -> bool:
-        """True when applying would change any resource or output."""
-        return bool(
-            self.add
-            or self.change
-            or self.destroy
-            or self.replace
-            or self.forget
-            or self.outputs_changed
-        )
+        """What `terraform plan -detailed-exitcode` reports as 2 (applying would change state)."""
+        return self.changes_present
 
     @property
     def is_destructive(self) -> bool:
@@ -56,21 +42,35 @@ class PlanSummary:
         return bool(self.destroy or self.replace)
 
     def one_line(self) -> str:
-        """``2 to add, 1 to change, 1 to destroy, 2 to replace`` (+ forget when present)."""
-        parts = [
-            f"{len(self.add)} to add",
-            f"{len(self.change)} to change",
-            f"{len(self.destroy)} to destroy",
-            f"{len(self.replace)} to replace",
-        ]
-        if self.forget:
-            parts.append(f"{len(self.forget)} to forget")
-        line = ", ".join(parts)
+        """Terraform's counts (`1 to add, 0 to change, 1 to destroy`), then what they hide.
+
+        e.g. ``1 to import, 2 to add, 1 to change, 1 to destroy (1 replacement); 1 moved;
+        outputs: api_url`` · ``0 to add, 0 to change, 0 to destroy; 1 to forget (…)`` ·
+        ``no changes`` · ``no changes (drift: 1 resource changed outside Terraform)`` ·
+        ``plan errored: …``.
+        """
+        if self.errored:
+            return "plan errored: it is incomplete and cannot be applied"
+        drift = (
+            f"drift: {len(self.drifted)} resource{_s(self.drifted)} changed outside Terraform"
+            if self.drifted
+            else ""
+        )
         if not self.has_changes:
-            return f"no changes ({line})"
-        if not (self.add or self.change or self.destroy or self.replace or self.forget):
-            return f"{line}; outputs only: {', '.join(self.outputs_changed)}"
-        return line
+            return f"no changes ({drift})" if drift else "no changes"
+        line = self.counts.terraform_line().removeprefix("Plan: ").removesuffix(".")
+        if self.replace:
+            line += f" ({len(self.replace)} replacement{_s(self.replace)})"
+        extras = []
+        if self.forget:
+            extras.append(f"{len(self.forget)} to forget (removed from state, not destroyed)")
+        if self.moves:
+            extras.append(f"{len(self.moves)} moved")
+        if self.outputs_changed:
+            extras.append("outputs: " + ", ".join(self.outputs_changed))
+        if drift:
+            extras.append(drift)
+        return "; ".join([line, *extras])
 
     def destructive_lines(self) -> list[str]:
         """One line per resource that would be destroyed or replaced, for confirmations."""
@@ -79,44 +79,36 @@ class PlanSummary:
         ]
 
 
+def _s(items: tuple[Any, ...]) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def summarize_model(plan: Plan) -> PlanSummary:
+    """The summary of a modelled plan."""
+    by_kind: dict[str, list[str]] = {}
+    for change in plan.changes:
+        by_kind.setdefault(change.kind, []).append(change.address)
+    return PlanSummary(
+        counts=plan.counts,
+        add=tuple(sorted(by_kind.get("create", []))),
+        change=tuple(sorted(by_kind.get("update", []))),
+        destroy=tuple(sorted(by_kind.get("delete", []))),
+        replace=tuple(sorted(by_kind.get("replace", []))),
+        forget=tuple(sorted(by_kind.get("forget", []))),
+        imports=tuple(sorted(c.address for c in plan.changes if c.importing)),
+        moves=tuple(sorted((c.previous_address or "", c.address) for c in plan.changes if c.moved)),
+        outputs_changed=tuple(o.name for o in plan.changed_outputs),
+        drifted=tuple(drift.address for drift, _ in plan.real_drift),
+        errored=plan.errored,
+        changes_present=plan.has_changes,
+    )
+
+
 def summarize(plan: dict[str, Any]) -> PlanSummary:
     """Summarise a parsed ``terraform show -json`` plan."""
-    if "resource_changes" not in plan and "planned_values" not in plan:
-        raise ToolingError(
-            "this JSON is not a Terraform plan (no resource_changes / planned_values)",
-            hint="pass the output of `terraform show -json <planfile>`",
-        )
-    buckets: dict[str, list[str]] = {name: [] for name in set(_CATEGORIES.values())}
-    for resource in plan.get("resource_changes") or []:
-        actions = tuple(resource.get("change", {}).get("actions", ()))
-        category = _CATEGORIES.get(actions)
-        if category is not None:  # no-op and read (data sources) are not changes
-            buckets[category].append(resource["address"])
-    outputs = sorted(
-        name
-        for name, change in (plan.get("output_changes") or {}).items()
-        if tuple(change.get("actions", ())) not in {("no-op",), ()}
-    )
-    return PlanSummary(
-        add=tuple(sorted(buckets["add"])),
-        change=tuple(sorted(buckets["change"])),
-        destroy=tuple(sorted(buckets["destroy"])),
-        replace=tuple(sorted(buckets["replace"])),
-        forget=tuple(sorted(buckets["forget"])),
-        outputs_changed=tuple(outputs),
-    )
+    return summarize_model(parse_plan(plan))
 
 
 def load(plan_json_path: Path) -> PlanSummary:
     """Summarise the plan JSON file written by ``invoke plan`` (``.work/<env>/tfplan.json``)."""
-    try:
-        plan = json.loads(plan_json_path.read_text())
-    except FileNotFoundError:
-        raise ToolingError(
-            f"no plan JSON at {plan_json_path}", hint="run `invoke plan --env=…` first"
-        ) from None
-    except ValueError as error:
-        raise ToolingError(
-            f"{plan_json_path} is not valid JSON: {error}", hint="run `invoke plan` again"
-        ) from None
-    return summarize(plan)
+    return summarize_model(read_plan(plan_json_path))

@@ -201,18 +201,35 @@ class TerraformRunner:
         return args
 
     def plan_args(
-        self, plan_file: Path, variables: Mapping[str, str], *, destroy: bool = False
+        self,
+        plan_file: Path,
+        variables: Mapping[str, str],
+        *,
+        destroy: bool = False,
+        lock_timeout: str = "10m",
     ) -> list[str]:
-        """``terraform plan`` argv: variables as ``-var`` (never a temp -var-file), ``-out``."""
-        args = [*self._common(), "-detailed-exitcode", f"-out={plan_file}"]
+        """``terraform plan`` argv: variables as ``-var`` (never a temp -var-file), ``-out``.
+
+        ``-lock-timeout``: a plan takes the state lock too (S3-native ``.tflock``); waiting for
+        a running apply or drift plan beats failing at once with "Error acquiring the state lock".
+        """
+        args = [
+            *self._common(),
+            f"-lock-timeout={lock_timeout}",
+            "-detailed-exitcode",
+            f"-out={plan_file}",
+        ]
         if destroy:
             args.append("-destroy")
         args += [f"-var={name}={value}" for name, value in sorted(variables.items())]
         return args
 
-    def apply_args(self, plan_file: Path) -> list[str]:
-        """``terraform apply`` argv for a SAVED plan: no -var/-var-file/-auto-approve allowed."""
-        return [*self._common(), str(plan_file)]
+    def apply_args(self, plan_file: Path, *, lock_timeout: str = "10m") -> list[str]:
+        """``terraform apply`` argv for a SAVED plan: no -var/-var-file/-auto-approve allowed.
+
+        ``-lock-timeout`` waits for a PR plan or drift check holding the lock, not fail.
+        """
+        return [*self._common(), f"-lock-timeout={lock_timeout}", str(plan_file)]
 
     # -- commands --------------------------------------------------------------------------
 

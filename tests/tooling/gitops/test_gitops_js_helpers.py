@@ -134,3 +134,95 @@ def test_no_drift_and_no_issue_does_nothing(tmp_path: Path) -> None:
     out = run_helper(tmp_path, "drift_issue.cjs", call, existing)
     assert out["result"] == {"action": "none"}
     assert [c["name"] for c in out["calls"]] == ["paginate"]
+
+
+# --------------------------------------------------------------------------- the recording fake
+
+
+def run_script(tmp_path: Path, script: str, state: dict[str, Any], sha: str = "c0ffee") -> Any:
+    """Run a github-script `script:` through run_github_script.cjs with the recording fake."""
+    script_file = tmp_path / "script.js"
+    script_file.write_text(script, encoding="utf-8")
+    context_file = tmp_path / "context.json"
+    context_file.write_text(
+        json.dumps(
+            {
+                "repo": {"owner": "acme", "repo": "sfp"},
+                "issueNumber": 9,
+                "sha": sha,
+                "serverUrl": "https://github.com",
+                "runId": 1,
+            }
+        )
+    )
+    state_file = tmp_path / "github.json"
+    state_file.write_text(json.dumps(state))
+    completed = subprocess.run(
+        [
+            "node",
+            str(JS_DIR / "run_github_script.cjs"),
+            str(script_file),
+            str(context_file),
+            str(state_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=workflow_lint.paths.REPO_ROOT,
+    )
+    return completed.returncode, completed.stdout, json.loads(state_file.read_text())
+
+
+APPLY_SCRIPT = """
+const applyReport = require('./tooling/gitops/js/apply_report.cjs');
+const result = await applyReport({ github, context, env: 'dev', bodyFile: process.env.BODY });
+core.info(`apply report: ${result.action}`);
+"""
+
+
+def test_apply_report_goes_to_the_merged_pull_request_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a merged PR whose merge commit is the deployed one, and the rendered report
+    body = tmp_path / "report.md"
+    body.write_text("<!-- sfp-apply:dev -->\n## ✅ Applied to `dev`\n", encoding="utf-8")
+    monkeypatch.setenv("BODY", str(body))
+    state = {"pulls": [{"number": 12, "merged_at": "2026-12-01", "merge_commit_sha": "c0ffee"}]}
+    # WHEN the step runs twice (a re-run of the job)
+    code, out, state = run_script(tmp_path, APPLY_SCRIPT, state)
+    assert code == 0, out
+    code, out, state = run_script(tmp_path, APPLY_SCRIPT, state)
+    # THEN the PR has ONE report comment, created then updated, by the bot
+    assert code == 0, out
+    assert "apply report: updated" in out
+    (report,) = state["comments"]
+    assert report["issue_number"] == 12
+    assert report["user"]["type"] == "Bot"
+    names = [call["name"] for call in state["calls"]]
+    assert names.count("issues.createComment") == 1
+    assert names.count("issues.updateComment") == 1
+
+
+def test_apply_report_without_a_merged_pull_request_posts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a push no PR produced / WHEN the step runs / THEN nothing is written
+    body = tmp_path / "report.md"
+    body.write_text("<!-- sfp-apply:dev -->\n", encoding="utf-8")
+    monkeypatch.setenv("BODY", str(body))
+    code, out, state = run_script(tmp_path, APPLY_SCRIPT, {"pulls": []})
+    assert code == 0, out
+    assert "apply report: none" in out
+    assert state["comments"] == []
+
+
+def test_a_throwing_script_fails_the_step(tmp_path: Path) -> None:
+    # GIVEN a script whose call the fake rejects (a body over GitHub's limit)
+    script = (
+        "await github.rest.issues.createComment({owner: 'a', repo: 'b', issue_number: 1, "
+        "body: 'x'.repeat(70000)});"
+    )
+    # WHEN run / THEN the step fails with the API's error, as on GitHub
+    code, out, _ = run_script(tmp_path, script, {})
+    assert code == 1
+    assert "body is too long" in out

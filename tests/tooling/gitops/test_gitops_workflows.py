@@ -145,6 +145,16 @@ def test_aws_auth_is_oidc_only(name: str) -> None:
     assert "secrets." not in (WORKFLOWS / name).read_text(encoding="utf-8")
 
 
+def runs_of(job: dict[str, Any]) -> list[str]:
+    """The `run:` scripts of a job, in order."""
+    return [s.get("run", "") for s in job["steps"]]
+
+
+def step_index(job: dict[str, Any], needle: str) -> int:
+    """Index of the first step whose run script contains `needle`."""
+    return next(i for i, run in enumerate(runs_of(job)) if needle in run)
+
+
 def test_pr_workflow_triggers_and_jobs() -> None:
     # GIVEN pr.yml
     workflow = load("pr.yml")
@@ -155,17 +165,70 @@ def test_pr_workflow_triggers_and_jobs() -> None:
     assert jobs["checkov"]["permissions"]["security-events"] == "write"
     (_, upload), *_ = uses(workflow, "github/codeql-action/upload-sarif")
     assert upload["if"] == "success() || failure()"
-    # AND a plan matrix over the real envs with the read-only plan role, comment and guard
+    # AND a plan matrix over dev and staging (NOT prod: its plan environment admits main only)
     plan = jobs["plan"]
-    assert plan["strategy"]["matrix"]["env"] == ["dev", "staging", "prod"]
+    assert plan["strategy"]["matrix"]["env"] == ["dev", "staging"]
     assert plan["environment"]["name"] == "${{ matrix.env }}-plan"
     assert plan["permissions"]["pull-requests"] == "write"
-    runs = [s.get("run", "") for s in plan["steps"]]
-    assert '.ci/invoke plan --env="$SFP_ENV"' in runs
+    assert plan["env"]["SFP_COMMIT_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    runs = runs_of(plan)
+    assert any('.ci/invoke plan --env="$SFP_ENV"' in r for r in runs)
     assert '.ci/invoke guard --env="$SFP_ENV"' in runs
     assert any('.ci/invoke plan-comment --env="$SFP_ENV"' in r for r in runs)
     (_, script), *_ = uses(workflow, "actions/github-script")
     assert "tooling/gitops/js/sticky_comment.cjs" in script["with"]["script"]
+
+
+def test_a_failed_pr_plan_replaces_the_comment() -> None:
+    # GIVEN the PR plan job
+    plan = load("pr.yml")["jobs"]["plan"]
+    steps_by_id = {s.get("id"): s for s in plan["steps"] if s.get("id")}
+    # THEN the plan's output is kept (pipefail, so the step still fails with the plan)…
+    assert steps_by_id["plan"]["shell"] == "bash"
+    assert 'tee ".work/ci/plan-$SFP_ENV.log"' in steps_by_id["plan"]["run"]
+    # …the comment is rendered whatever happened (not when cancelled), from the log when the
+    # plan failed (a job that failed earlier has no log: the comment says so)…
+    render = steps_by_id["render"]
+    assert render["if"] == "${{ !cancelled() }}"
+    assert render["env"]["PLAN_OUTCOME"] == "${{ steps.plan.outcome }}"
+    assert '--failed-log=".work/ci/plan-$SFP_ENV.log"' in render["run"]
+    # …and posted whenever it was rendered
+    (sticky,) = [s for s in plan["steps"] if "github-script" in s.get("uses", "")]
+    assert sticky["if"] == "${{ !cancelled() && steps.render.outcome == 'success' }}"
+
+
+def test_state_holding_jobs_are_never_cancelled_by_a_newer_push() -> None:
+    # GIVEN every workflow / THEN no workflow-level concurrency cancels runs wholesale, and every
+    # job that takes the state lock (plans, applies) queues instead of being cancelled
+    for name in NAMES:
+        workflow = load(name)
+        assert "concurrency" not in workflow, name
+        for job_id, job in workflow["jobs"].items():
+            if any(".ci/invoke plan " in r or ".ci/invoke apply " in r for r in runs_of(job)):
+                assert job["concurrency"]["cancel-in-progress"] is False, f"{name}:{job_id}"
+    # AND the PR checks (no state) are still cancelled by a newer push
+    assert load("pr.yml")["jobs"]["checks"]["concurrency"]["cancel-in-progress"] is True
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_plans_and_applies_keep_their_output_and_fail_with_it(name: str) -> None:
+    # GIVEN every step that pipes a plan/apply into a log / THEN it runs under pipefail
+    for job_id, step in steps(load(name)):
+        if "| tee" in step.get("run", ""):
+            assert step.get("shell") == "bash", f"{name}:{job_id}: {step['run']}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backend_settings_come_from_one_task(name: str) -> None:
+    # GIVEN every job that plans a real env / THEN it writes the backend with the task (no
+    # printf copies), before planning, into the file the tooling reads
+    for job_id, job in load(name)["jobs"].items():
+        runs = runs_of(job)
+        assert not any("printf" in r for r in runs), f"{name}:{job_id}"
+        if any(".ci/invoke plan " in r for r in runs):
+            assert job["env"]["SFP_BACKEND_CONFIG"] == ".work/backend.hcl"
+            backend = step_index(job, '.ci/invoke backend-config --env="$SFP_ENV"')
+            assert backend < step_index(job, ".ci/invoke plan "), f"{name}:{job_id}"
 
 
 def test_deploy_workflow_promotes_one_build_through_gated_envs() -> None:
@@ -187,47 +250,108 @@ def test_deploy_workflow_promotes_one_build_through_gated_envs() -> None:
         # AND each is a GitHub environment, serialized per env without cancelling a deploy
         assert job["environment"]["name"] == env
         assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
-        runs = [s.get("run", "") for s in job["steps"]]
-        # AND applies the saved plan (never plan inside apply) and then runs the canary
-        apply_index = runs.index(
-            '.ci/invoke apply --env="$SFP_ENV" --allow-destroy="$ALLOW_DESTROY"'
+        # AND applies the saved plan (never plan inside apply), reports it, then the canary
+        apply_index = step_index(
+            job, '.ci/invoke apply --env="$SFP_ENV" --allow-destroy="$ALLOW_DESTROY"'
         )
-        assert runs.index('.ci/invoke smoke --env="$SFP_ENV"') > apply_index
+        assert step_index(job, '.ci/invoke apply-report --env="$SFP_ENV"') > apply_index
+        assert step_index(job, '.ci/invoke smoke --env="$SFP_ENV"') > apply_index
         # AND uses the zip built once, not a rebuild
-        assert not any(r.startswith(".ci/invoke build") for r in runs)
+        assert not any(r.startswith(".ci/invoke build") for r in runs_of(job))
         assert uses({"jobs": {job_id: job}}, "actions/download-artifact")
+
+
+@pytest.mark.parametrize("job_id", ["dev", "staging", "prod"])
+def test_apply_results_are_reported_in_the_summary_and_on_the_pr(job_id: str) -> None:
+    # GIVEN a deploy job
+    job = load("deploy.yml")["jobs"][job_id]
+    by_id = {s.get("id"): s for s in job["steps"] if s.get("id")}
+    # THEN the apply report runs after a failed apply too (with its log), into the summary…
+    report = by_id["report"]
+    assert report["if"] == "${{ !cancelled() && steps.apply.outcome != 'skipped' }}"
+    assert '--failed-log=".work/ci/apply-$SFP_ENV.log"' in report["run"]
+    assert "GITHUB_STEP_SUMMARY" in report["run"]
+    # …and on the merged pull request
+    (post,) = [s for s in job["steps"] if "github-script" in s.get("uses", "")]
+    assert "tooling/gitops/js/apply_report.cjs" in post["with"]["script"]
+    assert post["if"] == "${{ !cancelled() && steps.report.outcome == 'success' }}"
+    assert job["permissions"]["pull-requests"] == "write"
 
 
 @pytest.mark.parametrize("job_id", ["dev", "staging"])
 def test_dev_and_staging_show_then_apply_the_same_plan_in_one_job(job_id: str) -> None:
     # GIVEN the dev/staging job / THEN plan → summary → apply run in that order in the same job
-    runs = [s.get("run", "") for s in load("deploy.yml")["jobs"][job_id]["steps"]]
-    plan = runs.index('.ci/invoke plan --env="$SFP_ENV"')
-    summary = next(i for i, r in enumerate(runs) if "GITHUB_STEP_SUMMARY" in r)
-    apply = next(i for i, r in enumerate(runs) if r.startswith(".ci/invoke apply"))
+    job = load("deploy.yml")["jobs"][job_id]
+    plan = step_index(job, '.ci/invoke plan --env="$SFP_ENV"')
+    summary = step_index(job, "GITHUB_STEP_SUMMARY")
+    apply = step_index(job, ".ci/invoke apply ")
     assert plan < summary < apply
 
 
-def test_prod_applies_exactly_the_plan_shown_before_approval() -> None:
+def test_prod_applies_only_the_plan_that_was_approved_and_no_secret_leaves_a_job() -> None:
     # GIVEN the prod plan job and the approval-gated prod job
     jobs = load("deploy.yml")["jobs"]
     plan_job, prod = jobs["prod-plan"], jobs["prod"]
-    plan_runs = [s.get("run", "") for s in plan_job["steps"]]
-    prod_runs = [s.get("run", "") for s in prod["steps"]]
-    # THEN the plan job plans, shows it, guards it and uploads the saved plan as an artifact
-    assert '.ci/invoke plan --env="$SFP_ENV"' in plan_runs
-    assert any("GITHUB_STEP_SUMMARY" in r for r in plan_runs)
-    assert any(r.startswith(".ci/invoke guard") for r in plan_runs)
+    # THEN the plan job plans, shows it, guards it and records it for review
+    plan = step_index(plan_job, '.ci/invoke plan --env="$SFP_ENV"')
+    summary = step_index(plan_job, "GITHUB_STEP_SUMMARY")
+    guard = step_index(plan_job, ".ci/invoke guard")
+    record = step_index(plan_job, ".ci/invoke plan-record")
+    assert plan < summary < guard < record
+    # AND only the record (no secrets) leaves the job: never the saved plan or its JSON/text
     (_, upload), *_ = uses({"jobs": {"p": plan_job}}, "actions/upload-artifact")
-    assert ".work/prod/tfplan\n" in upload["with"]["path"]
-    # AND the prod job downloads that artifact and applies it without planning again
-    downloads = [
-        s["with"]["name"] for _, s in uses({"jobs": {"p": prod}}, "actions/download-artifact")
-    ]
-    assert downloads == ["handler-zip", "prod-plan"]
-    assert not any(r.startswith(".ci/invoke plan") for r in prod_runs)
+    assert upload["with"]["name"] == "prod-reviewed-plan"
+    assert upload["with"]["path"] == ".work/prod/reviewed-plan.json"
+    for forbidden in ("tfplan", "plan.txt", "plan-comment"):
+        assert forbidden not in upload["with"]["path"]
+    # AND the prod job downloads the record (an expired one reaches plan-verify, which says so),
+    # plans again with the apply role, verifies, and only then applies
+    downloads = {
+        s["with"]["name"]: s for _, s in uses({"jobs": {"p": prod}}, "actions/download-artifact")
+    }
+    assert set(downloads) == {"handler-zip", "prod-reviewed-plan"}
+    assert downloads["prod-reviewed-plan"]["continue-on-error"] is True
+    replan = step_index(prod, '.ci/invoke plan --env="$SFP_ENV"')
+    verify = step_index(
+        prod,
+        '.ci/invoke plan-verify --env="$SFP_ENV" --reviewed=.work/reviewed/reviewed-plan.json',
+    )
+    apply = step_index(prod, ".ci/invoke apply ")
+    assert replan < verify < apply
     assert prod["environment"]["name"] == "prod"
     assert plan_job["environment"]["name"] == "prod-plan"
+
+
+# Verified pins: the commit each version tag points to in the action's own repository (read
+# from the tag refs of a stored copy of each repository, 2026-12-02), every one on a major
+# whose action.yml says `using: node24` (GitHub is retiring Node 20 actions).
+VERIFIED_PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/setup-node": ("820762786026740c76f36085b0efc47a31fe5020", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/github-script": ("ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
+    "hashicorp/setup-terraform": ("dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
+    "aws-actions/configure-aws-credentials": (
+        "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+        "v6.2.3",
+    ),
+    "github/codeql-action/upload-sarif": ("8aad20d150bbac5944a9f9d289da16a4b0d87c1e", "v4.36.2"),
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_action_is_a_verified_pin(name: str) -> None:
+    # GIVEN every `uses:` line / THEN it is one of the verified SHA + version pairs
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        match = re.search(r"uses: (\S+)@([0-9a-f]{40}) # (v\S+)$", line)
+        if "uses:" not in line:
+            continue
+        assert match, f"{name}: {line.strip()}"
+        action, sha, version = match.groups()
+        assert VERIFIED_PINS.get(action) == (sha, version), f"{name}: {line.strip()}"
 
 
 def test_drift_workflow_plans_each_env_and_manages_issues() -> None:
@@ -240,7 +364,7 @@ def test_drift_workflow_plans_each_env_and_manages_issues() -> None:
     assert job["strategy"]["matrix"]["env"] == ["dev", "staging", "prod"]
     assert job["permissions"]["issues"] == "write"
     assert "pull-requests" not in job["permissions"]
-    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    runs = "\n".join(runs_of(job))
     # AND it plans, maps the detailed exit code (0/2) to an output, and renders the plan
     assert '.ci/invoke plan --env="$SFP_ENV"' in runs
     assert '.ci/invoke drift-check --env="$SFP_ENV"' in runs

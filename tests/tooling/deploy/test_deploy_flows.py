@@ -126,7 +126,9 @@ def test_plan_saves_plan_json_text_and_summary(repo):
     assert plan_json["variables"]["package_path"]["value"] == "../../../dist/handler.zip"
     assert plan_json["variables"]["package_base64sha256"]["value"] == ZIP_V1_HASH
     # AND the one-line summary counts the changes
-    assert outcome.summary.one_line() == "2 to add, 0 to change, 0 to destroy, 0 to replace"
+    assert outcome.summary.one_line() == (
+        "2 to add, 0 to change, 0 to destroy; outputs: package_hash, processor_function_name"
+    )
     assert "plan for dev: 2 to add" in outcome.describe()
     # AND Terraform's data dir is per env under .work
     assert (work / ".terraform").is_dir()

@@ -64,9 +64,10 @@ def test_saved_plan_apply_passes_only_the_plan_file(runner, fake_terraform, tmp_
     plan.write_bytes(b"plan")
     # WHEN it is applied
     runner.apply_saved_plan(plan)
-    # THEN terraform gets exactly `apply -input=false -no-color <plan>`: no -var-file, no -var
+    # THEN terraform gets exactly `apply -input=false -no-color -lock-timeout=… <plan>`: no
+    # -var-file, no -var
     (call,) = fake_terraform()
-    assert call["argv"] == ["apply", "-input=false", "-no-color", str(plan)]
+    assert call["argv"] == ["apply", "-input=false", "-no-color", "-lock-timeout=10m", str(plan)]
     assert not [arg for arg in call["argv"] if arg.startswith(("-var", "-auto-approve"))]
 
 
@@ -89,6 +90,7 @@ def test_plan_passes_variables_as_var_flags_and_saves_the_plan(
         "plan",
         "-input=false",
         "-no-color",
+        "-lock-timeout=10m",
         "-detailed-exitcode",
         f"-out={tmp_path / 'tfplan'}",
         "-var=a=1",

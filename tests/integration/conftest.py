@@ -57,6 +57,21 @@ class Checkout:
     root: Path
     base_env: dict[str, str]
     emulators: dict[str, lifecycle.Emulator] = field(default_factory=dict)
+    lambda_dir: Path | None = None
+
+    def start_emulator(self, name: str) -> None:
+        """Start (or restart) emulator ``name`` for this checkout.
+
+        The emulators run this checkout's tooling but deploy the copy's build: they trust the
+        copy's dist/ zip (the default trusts only the running checkout's) and keep their code
+        cache out of this checkout's .emulator/. A restart must keep both, or the functions the
+        copy deploys afterwards are refused as untrusted code.
+        """
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(settings.TRUSTED_CODE_ENV_VAR, str(self.root / "dist" / "handler.zip"))
+            if self.lambda_dir is not None:
+                patch.setenv(settings.LAMBDA_DIR_ENV_VAR, str(self.lambda_dir))
+            lifecycle.start(self.emulators[name])
 
     def env_for(self, name: str) -> dict[str, str]:
         """The process environment of a run against emulator ``name``."""
@@ -127,19 +142,15 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
         # Nothing of the caller's AWS setup or emulator choice may leak into the runs.
         if not name.startswith(("AWS_", "SFP_")) and name != "TF_CLI_CONFIG_FILE"
     }
-    made = Checkout(root, {**environment, **tools, "PYTHONUNBUFFERED": "1"})
+    made = Checkout(
+        root, {**environment, **tools, "PYTHONUNBUFFERED": "1"}, lambda_dir=base / "lambda"
+    )
     try:
-        # The emulators run this checkout's tooling but deploy the copy's build: trust the
-        # copy's dist/ zip (the default trusts only this checkout's), and keep their code cache
-        # out of this checkout's .emulator/.
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv(settings.TRUSTED_CODE_ENV_VAR, str(root / "dist" / "handler.zip"))
-            patch.setenv(settings.LAMBDA_DIR_ENV_VAR, str(base / "lambda"))
-            for name in ("local", "prod"):
-                made.emulators[name] = lifecycle.Emulator(
-                    port=lifecycle.free_port(), state_dir=base / f"emulator-{name}"
-                )
-                lifecycle.start(made.emulators[name])
+        for name in ("local", "prod"):
+            made.emulators[name] = lifecycle.Emulator(
+                port=lifecycle.free_port(), state_dir=base / f"emulator-{name}"
+            )
+            made.start_emulator(name)
         yield made
     finally:
         for chosen in made.emulators.values():

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tooling.canary.behaviour import SCHEMA_PATH, validate_result
-from tooling.canary.probes import PROBES, notification_prefix, upload
+from tooling.canary.probes import PROBES, upload
 from tooling.emulator import faults
 from tooling.stack.deployment import Deployment, aws_clients
 from tooling.stack.results import ResultsQueue
@@ -41,7 +41,7 @@ class Stack:
         self.deployment = deployment
         self.endpoint = endpoint
         self.clients = aws_clients(deployment.region, endpoint=endpoint)
-        self.prefix = notification_prefix(self.clients["s3"], deployment.uploads_bucket_name)
+        self.prefix = deployment.uploads_prefix
 
     def subscribe(self, topic_arn: str) -> ResultsQueue:
         name = f"it-{uuid.uuid4().hex[:12]}"

@@ -103,7 +103,7 @@ def test_a_restarted_emulator_resets_the_local_state(
     # WHEN the emulator restarts (its memory is empty) and the env is planned
     local = checkout.emulators["local"]
     lifecycle.stop(local)
-    lifecycle.start(local)
+    checkout.start_emulator("local")
     plan = checkout.invoke("local", "plan", "--env=local")
     # THEN the stale state was dropped: a clean plan to create everything, not refresh errors
     assert plan.returncode == 0, plan.describe()

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
+
 def _json(step: Step) -> Any:
     """The JSON document a `--json` command printed first (stdout precedes stderr)."""
     assert step.returncode == 0, step.describe()

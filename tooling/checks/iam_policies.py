@@ -129,7 +129,7 @@ def check(mirror_config: str | None = None) -> None:
     print(
         f"parliament {version('parliament')}: {policies} identity policies in "
         f"{len(stacks)} envs, {len(found)} findings, {len(found) - len(open_findings)} accepted "
-        f"in {IGNORES_PATH.relative_to(paths.REPO_ROOT)}",
+        f"in {_shown(IGNORES_PATH)}",
         flush=True,
     )
     problems = [str(finding) for finding in open_findings] + [
@@ -140,7 +140,7 @@ def check(mirror_config: str | None = None) -> None:
         raise ToolingError(
             "parliament: " + "\n  ".join(["policy findings:", *problems]),
             hint="fix the policy in terraform/modules, or accept the finding in "
-            f"{IGNORES_PATH.relative_to(paths.REPO_ROOT)} with its reason",
+            f"{_shown(IGNORES_PATH)} with its reason",
         )
 
 
@@ -152,6 +152,14 @@ def main(argv: Sequence[str]) -> int:
         print(f"✘ {error}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+def _shown(path: Path) -> str:
+    return (
+        str(path.relative_to(paths.REPO_ROOT))
+        if path.is_relative_to(paths.REPO_ROOT)
+        else str(path)
+    )
 
 
 def _text(detail: Any) -> str:

@@ -4,8 +4,10 @@ Why this exists: the modules write their policies as ``data "aws_iam_policy_docu
 resources that do not exist yet, so a plan leaves every such JSON unknown (Terraform reads a
 data source that depends on a resource being created only at apply). The proofs that no
 emulator gives (parliament over the identity policies, calls versus grants) need the JSON the
-provider will send to AWS, so it is rendered here with ``terraform test`` on a copy of the env
-root, in two runs of the real ``hashicorp/aws`` provider that never reach AWS:
+provider will send to AWS, so it is rendered here with ``terraform test``: a generated harness
+under ``.work/rendered/`` runs every env root as its module under test (with the env's
+``terraform.tfvars`` and region), in two invocations of the real ``hashicorp/aws`` provider that
+never reach AWS:
 
 1. **plan** with every managed resource overridden (``override_resource``, no provider call)
    and ``aws_caller_identity`` overridden with the env's account: the plan lists every resource
@@ -24,12 +26,14 @@ Terraform tears the test states down after the runs and refuses to, because the 
 resources have ``prevent_destroy``; that teardown error is expected and ignored once the run
 itself passed and its state was printed.
 
-The result is cached under ``.work/rendered/`` per env, keyed by the content of the modules, the
-env root and this file, so ``invoke check`` and the tests render each env once per change.
+The result is cached in ``.work/rendered/stacks.json``, keyed by the content of the modules, the
+env roots and this file, so ``invoke check`` and the tests render once per change; a lock file
+keeps two processes (``check`` and pytest) from rendering into the same harness at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -181,17 +185,20 @@ def render_stacks(mirror_config: str | None = None) -> dict[str, RenderedStack]:
         raise ToolingError("no env root has Terraform files", hint="nothing to render")
     key = input_digest(roots.values())
     cache = RENDER_DIR / "stacks.json"
-    if cache.is_file():
-        cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("key") == key:
-            return {env: RenderedStack.from_json(item) for env, item in cached["stacks"].items()}
-    stacks = _render_uncached(roots, mirror_config)
     RENDER_DIR.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_name(f"{cache.name}.{uuid.uuid4().hex}.partial")
-    document = {"key": key, "stacks": {env: stack.to_json() for env, stack in stacks.items()}}
-    partial.write_text(json.dumps(document), encoding="utf-8")
-    partial.replace(cache)
-    return stacks
+    with (RENDER_DIR / "render.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if cache.is_file():
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+            if cached.get("key") == key:
+                stacks = cached["stacks"]
+                return {env: RenderedStack.from_json(item) for env, item in stacks.items()}
+        rendered = _render_uncached(roots, mirror_config)
+        partial = cache.with_name(f"{cache.name}.{uuid.uuid4().hex}.partial")
+        document = {"key": key, "stacks": {env: s.to_json() for env, s in rendered.items()}}
+        partial.write_text(json.dumps(document), encoding="utf-8")
+        partial.replace(cache)
+        return rendered
 
 
 def render(env: str, mirror_config: str | None = None) -> RenderedStack:
@@ -199,7 +206,10 @@ def render(env: str, mirror_config: str | None = None) -> RenderedStack:
     env = envs.resolve_env(env)
     stacks = render_stacks(mirror_config)
     if env not in stacks:
-        raise ToolingError(f"env {env!r} has no Terraform root to render", hint="")
+        raise ToolingError(
+            f"env {env!r} has no Terraform root to render",
+            hint=f"valid envs with a root: {', '.join(sorted(stacks))}",
+        )
     return stacks[env]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from tooling.checks import iam_step
 from tooling.checks.checkov import checkov_command
 from tooling.core import envs, paths, tools
 from tooling.core.errors import ToolingError
@@ -65,6 +66,7 @@ def default_steps(mirror_config: str | None = None) -> list[Step]:
             for module in modules_with_tests()
         ),
         *([Step("checkov", command=checkov_command())] if has_terraform else []),
+        Step("IAM policies (parliament)", command=iam_step.command(mirror_config)),
         Step("workflows (actionlint + zizmor)", func=workflow_lint.check),
     ]
 

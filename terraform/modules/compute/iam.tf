@@ -37,8 +37,10 @@ data "aws_iam_policy_document" "processor" {
     resources = [var.uploads_bucket.arn]
   }
 
-  # Decrypt: SSE-KMS uploads, the encrypted table, the environment. GenerateDataKey: publishing
-  # to the encrypted topics and writing to the encrypted table.
+  # Decrypt: reading SSE-KMS uploads, the encrypted table (DynamoDB decrypts its table key for
+  # the caller) and publishing to the encrypted topics; GenerateDataKey: publishing to them (the
+  # results topic, and Lambda's failure records to the failures topic, sent with this role).
+  # The environment needs neither: Lambda decrypts it through a grant (docs/terraform.md).
   statement {
     sid       = "UseKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -51,9 +53,14 @@ data "aws_iam_policy_document" "processor" {
     resources = [var.results_topic_arn, var.failures_topic_arn]
   }
 
+  # Powertools idempotency: a conditional PutItem (ReturnValuesOnConditionCheckFailure=ALL_OLD,
+  # so a duplicate's record comes back with the failure), UpdateItem when done, DeleteItem when
+  # the work failed. No GetItem: Powertools reads the record with it only when the failed
+  # PutItem carries no item, which needs a boto3 older than 1.26.164 (Lambda's Python 3.12
+  # runtime ships a newer one; the zip vendors none). tests/handler/test_handler_grants.py.
   statement {
     sid       = "IdempotencyRecords"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [var.idempotency_table.arn]
   }
 

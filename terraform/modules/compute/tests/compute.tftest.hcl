@@ -212,7 +212,7 @@ run "roles_are_least_privilege" {
       "ListUploads s3:ListBucket arn:aws:s3:::sfp-uploads-euw1-dev-123456789012",
       "UseKey kms:Decrypt,kms:GenerateDataKey ${var.kms_key_arn}",
       "PublishResults sns:Publish ${join(",", sort([var.failures_topic_arn, var.results_topic_arn]))}",
-      "IdempotencyRecords dynamodb:DeleteItem,dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem ${var.idempotency_table.arn}",
+      "IdempotencyRecords dynamodb:DeleteItem,dynamodb:PutItem,dynamodb:UpdateItem ${var.idempotency_table.arn}",
       "Tracing xray:PutTelemetryRecords,xray:PutTraceSegments *",
     ])
     error_message = "The processor's role grants exactly: its own log group, reading uploads, the key, publishing results/failures, the idempotency table, X-Ray."

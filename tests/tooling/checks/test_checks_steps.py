@@ -111,6 +111,7 @@ def test_default_steps_cover_envs_with_terraform_and_modules_with_tests(tmp_path
         "terraform validate (dev)",
         "terraform test (storage)",
         "checkov",
+        "IAM policies (parliament)",
         "workflows (actionlint + zizmor)",
     ]
 

@@ -20,7 +20,7 @@ import pytest
 
 from tooling.commands.gitops import emulated_tasks
 from tooling.core import paths
-from tooling.emulator import lifecycle, override
+from tooling.emulator import lifecycle, override, settings
 from tooling.gitops import comment, rehearsal
 
 if TYPE_CHECKING:
@@ -82,7 +82,13 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
     )
     if os.environ.get(MIRROR_ENV_VAR):
         environment[MIRROR_ENV_VAR] = os.environ[MIRROR_ENV_VAR]
-    lifecycle.start(chosen)
+    # The jobs build the zip in their own workspaces (clean copies of the tree) and deploy it:
+    # this throwaway emulator runs any deployed code (its default runs only this checkout's
+    # dist/ zip, docs/emulator.md), with its code cache in the test's own dir.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(settings.CODE_POLICY_ENV_VAR, "any")
+        patch.setenv(settings.LAMBDA_DIR_ENV_VAR, str(base / "lambda"))
+        lifecycle.start(chosen)
     try:
         yield Stage(chosen, environment)
     finally:

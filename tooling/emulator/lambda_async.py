@@ -38,7 +38,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tooling.emulator import lambda_destinations
+from tooling.emulator import lambda_destinations, lambda_metrics
 from tooling.emulator.lambda_destinations import (
     EVENT_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -307,6 +307,9 @@ class AsyncQueue:
             self.stats.delivered += 1
         except DeliveryError as error:
             self.stats.delivery_failures += 1
+            lambda_metrics.record_destination_failure(
+                event.account_id, event.region, event.function_name
+            )
             LOG.warning(
                 "sfp-emulator: the %s record of %s could not be delivered to %s: %s",
                 condition,

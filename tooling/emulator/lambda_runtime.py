@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tooling.emulator import request_hooks
+from tooling.emulator import lambda_metrics, request_hooks
 from tooling.emulator.code_trust import CodeTrust, UntrustedCodeError
 from tooling.emulator.lambda_sandbox import (
     CodeCache,
@@ -162,8 +162,27 @@ class LambdaRuntime:
 
         ``wait`` is how long to wait for a free slot: ``"auto"`` = throttle at once when the
         function has reserved concurrency (as Lambda does), else wait up to its timeout for one
-        of the emulator's sandboxes; None = never wait (the async queue retries later).
+        of the emulator's sandboxes; None = never wait (the async queue retries later). The
+        outcome is published as the function's ``AWS/Lambda`` metrics, as Lambda does.
         """
+        invocation = self._invoke(function, payload, request_id=request_id, wait=wait)
+        lambda_metrics.record_invocation(
+            function.account_id,
+            function.region,
+            function.function_name,
+            invocation.status,
+            invocation.duration_ms,
+        )
+        return invocation
+
+    def _invoke(
+        self,
+        function: Any,
+        payload: bytes,
+        *,
+        request_id: str | None,
+        wait: float | str | None,
+    ) -> Invocation:
         spec = self.spec_for(function)
         request = request_id or str(uuid.uuid4())
         try:

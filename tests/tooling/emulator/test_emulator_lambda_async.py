@@ -251,3 +251,16 @@ def test_a_burst_is_processed_completely(make_queue) -> None:
     _wait(queue.idle)
     assert {rid for rid, _ in harness.attempts} == ids
     assert len(harness.attempts) == 50
+
+
+def test_lambda_counts_a_throttle_apart_from_invocations_and_errors() -> None:
+    from tooling.emulator.lambda_metrics import invocation_metrics
+
+    # GIVEN the three outcomes THEN each adds what Lambda's own metrics would
+    assert invocation_metrics("throttled", 0) == [("Throttles", 1.0, "Count")]
+    assert invocation_metrics("ok", 12.5) == [
+        ("Invocations", 1.0, "Count"),
+        ("Duration", 12.5, "Milliseconds"),
+        ("Errors", 0.0, "Count"),
+    ]
+    assert ("Errors", 1.0, "Count") in invocation_metrics("function_error", 3.0)

@@ -91,7 +91,9 @@ def make_spec(code: bytes, **overrides: object) -> FunctionSpec:
         "runtime": "python3.12",
         "code_sha256": hashlib.sha256(code).hexdigest(),
         "memory_mb": 256,
-        "timeout_seconds": 5.0,
+        # Generous: on a loaded 2-core machine an import can take seconds (the timeout tests
+        # set their own).
+        "timeout_seconds": 60.0,
         "role_arn": "arn:aws:iam::123456789012:role/probe",
         "environment": (("GREETING", "hello"), ("AWS_REGION", "eu-west-3")),
         "log_group": "/aws/lambda/probe",
@@ -145,8 +147,7 @@ def launch(tmp_path: Path) -> Iterator[object]:
 
 def test_the_function_sees_only_its_code_and_the_sdk(launch) -> None:
     # GIVEN a sandbox for a function whose variables try to override a reserved one
-    # (a generous timeout: on a loaded 2-core machine the first import can take seconds)
-    sandbox, init = launch(make_spec(make_zip({"app.py": HANDLER}), timeout_seconds=60.0))
+    sandbox, init = launch(make_spec(make_zip({"app.py": HANDLER})))
     assert init.ok
     # WHEN it is invoked
     result = sandbox.invoke("req-1", b'{"a": 1}', trace_id="Root=1-abc")

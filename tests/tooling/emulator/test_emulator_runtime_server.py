@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -104,7 +105,7 @@ class Aws:
             "aws_access_key_id": "test",
             "aws_secret_access_key": "test",
         }
-        for name in ("lambda", "iam", "s3", "sqs", "sns", "logs"):
+        for name in ("lambda", "iam", "s3", "sqs", "sns", "logs", "cloudwatch"):
             setattr(self, name.replace("lambda", "lam"), boto3.client(name, **options))
 
     def function(self, **options: Any) -> str:
@@ -187,6 +188,31 @@ def test_a_function_error_is_unhandled_with_the_error_document(aws: Aws) -> None
     assert document["errorType"] == "RuntimeError"
     assert document["errorMessage"] == "asked to fail"
     assert document["stackTrace"]
+
+
+def test_invocations_are_published_as_the_functions_aws_lambda_metrics(aws: Aws) -> None:
+    # GIVEN a function invoked once successfully and once with a function error
+    name = aws.function()
+    aws.lam.invoke(FunctionName=name, Payload=b"{}")
+    aws.lam.invoke(FunctionName=name, Payload=b'{"mode": "fail"}')
+    # WHEN its AWS/Lambda metrics are read back, as the alarms and `invoke status` read them
+    now = datetime.now(UTC)
+
+    def total(metric: str) -> float:
+        points = aws.cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda",
+            MetricName=metric,
+            Dimensions=[{"Name": "FunctionName", "Value": name}],
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=5),
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return sum(point["Sum"] for point in points)
+
+    # THEN both runs are invocations, one is an error, and each has a duration
+    assert (total("Invocations"), total("Errors"), total("Throttles")) == (2.0, 1.0, 0.0)
+    assert total("Duration") > 0
 
 
 def test_the_function_runs_with_its_own_role_and_variables(aws: Aws) -> None:

@@ -436,6 +436,7 @@ class Sandbox:
         self._ended: dict[str, threading.Event] = {}
         self._reader: threading.Thread | None = None
         self._dead = False
+        self._peak_at_kill_mb = 0  # the peak read just before a memory kill
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -556,6 +557,7 @@ class Sandbox:
         deadline = started + self.spec.timeout_seconds
         ended = self._ended.setdefault(request_id, threading.Event())
         self._reset_peak_memory()
+        self._peak_at_kill_mb = 0
         request = {
             "request_id": request_id,
             "payload": payload.decode("utf-8"),
@@ -575,7 +577,7 @@ class Sandbox:
             if message is None:
                 outcome = self._why_no_answer()
         duration = (time.monotonic() - started) * 1000
-        peak = self._peak_memory_mb()
+        peak = self._peak_memory_mb() or self._peak_at_kill_mb
         if outcome is None and peak > self.spec.memory_mb:
             outcome = "oom"
         if outcome is not None:
@@ -681,6 +683,8 @@ class Sandbox:
             if not ready:
                 if watch_memory and self._over_memory():
                     self._dead = True
+                    # Read the peak now: once killed, /proc no longer reports it.
+                    self._peak_at_kill_mb = self._peak_memory_mb()
                     if self.pid:
                         with contextlib.suppress(ProcessLookupError, PermissionError):
                             os.killpg(self.pid, signal.SIGKILL)

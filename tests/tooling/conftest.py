@@ -1,16 +1,20 @@
-"""Fixtures for the tooling tests: tiny handler trees and locally built wheels (offline, fast)."""
+"""Fixtures for the tooling tests: tiny handler trees, locally built wheels (offline, fast), and
+an in-process moto holding the resources a deployed env has."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
+
+    from tooling.stack.deployment import Deployment
 
 
 def build_wheel(wheelhouse: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
@@ -91,3 +95,20 @@ def _no_github_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run as on a laptop unless a test sets the GitHub Actions variables itself."""
     for name in ("GITHUB_ACTIONS", "GITHUB_ACTOR", "GITHUB_RUN_ID", "GITHUB_SERVER_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto in-process: the deployed stack's clients (tests/tooling/stack_fixtures.py)."""
+    from stack_fixtures import moto_aws
+
+    with moto_aws(monkeypatch) as clients:
+        yield clients
+
+
+@pytest.fixture
+def stack(aws: dict[str, Any]) -> Deployment:
+    """The resources every env root deploys, built in the in-process moto (``aws``)."""
+    from stack_fixtures import build_stack
+
+    return build_stack(aws)

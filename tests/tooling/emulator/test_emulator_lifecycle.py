@@ -132,8 +132,8 @@ def test_a_restart_makes_the_recorded_state_stale(
     assert not (work / "terraform.tfstate").exists()
     assert not (work / "tfplan").exists()
     assert (work / ".terraform" / "terraform.tfstate").exists()
-    marker = (work / lifecycle.STATE_MARKER_NAME).read_text().strip()
-    assert marker == lifecycle.instance_id(running)
+    marker = json.loads((work / lifecycle.STATE_MARKER_NAME).read_text())
+    assert marker["instance_id"] == lifecycle.instance_id(running)
 
 
 def test_a_wiped_emulator_is_detected_without_a_restart(
@@ -239,3 +239,75 @@ def test_a_log_group_key_can_be_changed_in_place(running: lifecycle.Emulator) ->
     assert (swapped, key_of_group()) == (second, None)
     with pytest.raises(clients["logs"].exceptions.ResourceNotFoundException):
         clients["logs"].associate_kms_key(logGroupName="/missing", kmsKeyId=second)
+
+
+def _deployed(work_root: Path, name: str, marker: dict[str, str]) -> Path:
+    """A work dir with a state, recorded against the emulator ``marker`` describes."""
+    work = work_root / name
+    work.mkdir(parents=True)
+    (work / "terraform.tfstate").write_text('{"serial": 1}')
+    (work / lifecycle.STATE_MARKER_NAME).write_text(json.dumps(marker))
+    return work
+
+
+def test_a_restart_resets_and_names_every_env_deployed_to_that_emulator(
+    running: lifecycle.Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN local and prod (emulated) deployed to this emulator before it restarted, and dev
+    # (emulated) deployed to another emulator that is still up
+    work_root = tmp_path / ".work"
+    gone = {"instance_id": "before-the-restart", "endpoint": running.endpoint}
+    local = _deployed(work_root, "local", gone)
+    prod = _deployed(work_root, "prod-emulated", gone)
+    elsewhere = {"instance_id": "other", "endpoint": "http://127.0.0.1:1"}
+    dev = _deployed(work_root, "dev-emulated", elsewhere)
+    # WHEN local is prepared against the restarted emulator
+    reset = lifecycle.reset_stale_states(running, local, work_root=work_root)
+    # THEN both of its envs are reset, and said so by name
+    assert reset == ["local", "prod (emulated)"]
+    assert not (local / "terraform.tfstate").exists()
+    assert not (prod / "terraform.tfstate").exists()
+    said = capsys.readouterr().err
+    assert "reset the Terraform state of local, prod (emulated)" in said
+    # AND the env on the other emulator is left alone
+    assert (dev / "terraform.tfstate").is_file()
+    # AND preparing prod next says nothing more: its reset is already recorded
+    assert lifecycle.reset_stale_states(running, prod, work_root=work_root) == []
+    assert capsys.readouterr().err == ""
+
+
+def test_status_names_the_envs_deployed_to_the_running_emulator(
+    running: lifecycle.Emulator, tmp_path: Path
+) -> None:
+    # GIVEN one env deployed to this instance and one to an earlier one
+    work_root = tmp_path / ".work"
+    current = lifecycle.status(running).instance_id
+    _deployed(work_root, "local", {"instance_id": current, "endpoint": running.endpoint})
+    _deployed(work_root, "prod-emulated", {"instance_id": "old", "endpoint": running.endpoint})
+    # WHEN the status is read THEN only the live one is listed
+    found = lifecycle.status(running, work_root)
+    assert found.deployed_envs == ("local",)
+    assert "envs deployed to it: local" in found.describe()
+
+
+def test_account_credentials_reach_that_account_and_only_it(running: lifecycle.Emulator) -> None:
+    # GIVEN credentials for another moto account
+    environment = lifecycle.account_credentials(running, "210987654321")
+
+    def client(service: str, env: dict[str, str]) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=running.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=env["AWS_SESSION_TOKEN"],
+        )
+
+    # WHEN used THEN the calls land in that account
+    assert client("sts", environment).get_caller_identity()["Account"] == "210987654321"
+    client("sns", environment).create_topic(Name="only-there")
+    # AND the default account (the plain fake credentials) does not see what was made there
+    default = lifecycle.account_credentials(running, lifecycle.MOTO_ACCOUNT_ID)
+    assert default["AWS_ACCESS_KEY_ID"] == "test"
+    assert client("sns", default).list_topics()["Topics"] == []

@@ -36,7 +36,7 @@ def read_tfvars(path: Path) -> dict[str, Any]:
     """
     if not path.is_file():
         return {}
-    parsed = _parse(path)
+    parsed = read_hcl(path)
     return {
         name: attribute_value(value) for name, value in parsed.items() if name not in _META_KEYS
     }
@@ -48,7 +48,7 @@ def read_blocks(root: Path, kind: str) -> list[dict[str, Any]]:
     :func:`attribute_value`)."""
     found: list[dict[str, Any]] = []
     for path in sorted(root.glob("*.tf")):
-        found.extend(_parse(path).get(kind, []))
+        found.extend(read_hcl(path).get(kind, []))
     return found
 
 
@@ -80,7 +80,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def read_hcl(path: Path) -> dict[str, Any]:
+    """One HCL file as python-hcl2 returns it (blocks and wrapped attribute values)."""
     try:
         with path.open(encoding="utf-8") as handle:
             return hcl2.load(handle)

@@ -1,43 +1,101 @@
-"""Runs the project's test suite: the one command the README and CI name (`invoke test`)."""
+"""Runs the project's test suite: the one command the README and CI name (`invoke test`).
+
+`check` (its steps side by side), then pytest over ``tests/`` on pytest-xdist workers. Both
+always run; the suite fails if either fails. The integration tests stay together on one worker
+(:mod:`tooling.checks.pytest_plugin`); since they mostly wait for the emulator and Terraform's
+provider waits, pytest gets one worker more than there are CPUs, so the others keep the CPUs
+busy with the rest of the suite meanwhile.
+"""
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
+import time
 
 from tooling.checks import steps
+from tooling.core.console import say
 from tooling.core.errors import ToolingError
 
 # pytest exits 5 when it collected nothing: for this repo that is a broken suite, not a pass.
 PYTEST_NO_TESTS_COLLECTED = 5
+JOBS_ENV_VAR = "SFP_TEST_JOBS"
+
+
+def default_jobs() -> int:
+    """How many checks run at once: ``SFP_TEST_JOBS``, else the CPUs this process may use."""
+    configured = os.environ.get(JOBS_ENV_VAR, "").strip()
+    if configured:
+        return parse_jobs(configured, JOBS_ENV_VAR)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_jobs(value: str | int, source: str = "--jobs") -> int:
+    """A positive number of parallel jobs, or a ToolingError saying what is accepted."""
+    try:
+        jobs = int(value)
+    except (TypeError, ValueError):
+        jobs = 0
+    if jobs < 1:
+        raise ToolingError(
+            f"{source}={value!r} is not a number of parallel jobs",
+            hint="pass a whole number >= 1 (1 runs everything one at a time, as before)",
+        )
+    return jobs
 
 
 def run_suite(
-    pytest_args: str = "", *, fast: bool = False, mirror_config: str | None = None
+    pytest_args: str = "",
+    *,
+    fast: bool = False,
+    mirror_config: str | None = None,
+    jobs: int | None = None,
 ) -> None:
     """`check` (unless ``fast``), then pytest; both always run, and it fails if either fails.
 
     ``fast`` also leaves out the integration tests (the ones that deploy to the emulator).
+    ``jobs`` (default :func:`default_jobs`) = checks at once; pytest gets ``jobs + 1`` workers
+    when it runs the integration tests, ``jobs`` otherwise; 1 runs everything serially.
     """
+    workers = jobs or default_jobs()
     failures: list[str] = []
+    started = time.monotonic()
     if not fast:
         try:
-            steps.run_checks(steps.default_steps(mirror_config))
+            steps.run_checks(steps.default_steps(mirror_config), jobs=workers)
         except ToolingError as error:
             failures.append(str(error))
+    checked = time.monotonic()
     extra = ["-m", "not integration"] if fast else []
     try:
-        run_pytest([*extra, *shlex.split(pytest_args)])
+        run_pytest([*extra, *xdist_args(workers, integration=not fast), *shlex.split(pytest_args)])
     except ToolingError as error:
         failures.append(str(error))
+    finished = time.monotonic()
+    say(
+        f"» test: {'' if fast else f'check {checked - started:.0f} s, '}"
+        f"pytest {finished - checked:.0f} s, {finished - started:.0f} s in all"
+    )
     if failures:
         raise ToolingError("\n".join(failures))
+
+
+def xdist_args(jobs: int, *, integration: bool) -> list[str]:
+    """pytest-xdist options for ``jobs`` CPUs (none for 1: a plain serial run)."""
+    if jobs <= 1:
+        return []
+    return ["-n", str(jobs + 1 if integration else jobs), "--dist", "loadgroup"]
 
 
 def run_pytest(extra_args: list[str] | None = None) -> None:
     """Run pytest over ``tests/`` in a child process and raise when it does not pass."""
     command = [sys.executable, "-m", "pytest", *(extra_args or [])]
+    say(f"» {shlex.join(['pytest', *command[3:]])}")
     returncode = subprocess.run(command, check=False).returncode
     if returncode == PYTEST_NO_TESTS_COLLECTED:
         raise ToolingError("pytest collected no tests", hint="check testpaths in pyproject.toml")

@@ -266,11 +266,20 @@ class TerraformRunner:
     def _common(self) -> list[str]:
         return ["-input=false"] + ([] if self.color else ["-no-color"])
 
-    def init_args(self, *, backend: bool = True, backend_config: Sequence[str] = ()) -> list[str]:
-        """``terraform init`` argv (after the subcommand)."""
+    def init_args(
+        self,
+        *,
+        backend: bool = True,
+        backend_config: Sequence[str] = (),
+        lockfile_readonly: bool = False,
+    ) -> list[str]:
+        """``terraform init`` argv (after the subcommand). ``lockfile_readonly``: fail rather
+        than write the root's ``.terraform.lock.hcl`` (checks must not change the source tree)."""
         args = [*self._common(), "-reconfigure"]
         if not backend:
             args.append("-backend=false")
+        if lockfile_readonly:
+            args.append("-lockfile=readonly")
         args += [f"-backend-config={item}" for item in backend_config]
         return args
 
@@ -290,10 +299,19 @@ class TerraformRunner:
 
     # -- commands --------------------------------------------------------------------------
 
-    def init(self, *, backend: bool = True, backend_config: Sequence[str] = ()) -> None:
+    def init(
+        self,
+        *,
+        backend: bool = True,
+        backend_config: Sequence[str] = (),
+        lockfile_readonly: bool = False,
+    ) -> None:
         """``terraform init`` (streamed), one at a time per plugin cache."""
+        args = self.init_args(
+            backend=backend, backend_config=backend_config, lockfile_readonly=lockfile_readonly
+        )
         with plugin_cache_lock():
-            self.run("init", *self.init_args(backend=backend, backend_config=backend_config))
+            self.run("init", *args)
 
     def plan(
         self, plan_file: Path, variables: Mapping[str, str], *, destroy: bool = False

@@ -42,7 +42,8 @@ class DeployReport:
             if self.applied and self.summary is not None
             else f"{target.label} was already up to date"
         )
-        lines = [what, "", f"outputs of {target.label}:", _indent(format_outputs(self.outputs))]
+        # Outputs at the start of their lines, as `invoke output` prints them (scripts grep them).
+        lines = [what, "", f"outputs of {target.label}:", format_outputs(self.outputs)]
         endpoint = target.environment.get("AWS_ENDPOINT_URL", "") if target.emulated else ""
         if endpoint:
             lines += ["", *_emulator_lines(target, endpoint, self.outputs)]
@@ -119,7 +120,3 @@ def _emulator_lines(target: Target, endpoint: str, outputs: Mapping[str, Any]) -
 
 def _is_local(target: Target) -> bool:
     return target.env == envs.LOCAL_ENV
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" for line in text.splitlines())

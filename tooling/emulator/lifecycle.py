@@ -56,9 +56,10 @@ from tooling.core.local_aws import (
 # The region the instance marker lives in.
 MARKER_REGION = "us-east-1"
 INSTANCE_PARAMETER = "/sfp-emulator/instance-id"
-# File written next to a Terraform state: the emulator (endpoint, instance, account) that state
-# was applied to, as JSON. Older versions wrote the bare instance id; that is still understood.
+# Files written next to a Terraform state: the emulator instance that state was applied to (its
+# id, alone, as always), and where that emulator listened and which moto account the env used.
 STATE_MARKER_NAME = "emulator-instance"
+TARGET_MARKER_NAME = "emulator-target.json"
 # What a reset removes from a work dir: the state and the plans made against it. TF_DATA_DIR
 # (.terraform) is kept: it is not tied to the emulator and costs time to rebuild.
 STALE_PATTERNS = ("*.tfstate", "*.tfstate.backup", "*.tfstate.*.backup", "tfplan*", "plan.txt")
@@ -393,21 +394,24 @@ def _session() -> Any:
 def _read_marker(work_dir: Path) -> dict[str, str]:
     """The emulator a work dir's state belongs to (``{}`` when none is recorded)."""
     try:
-        text = (work_dir / STATE_MARKER_NAME).read_text().strip()
+        instance = (work_dir / STATE_MARKER_NAME).read_text().strip()
     except OSError:
         return {}
-    if not text.startswith("{"):
-        return {"instance_id": text} if text else {}
-    try:
-        data = json.loads(text)
-    except ValueError:
+    if not instance:
         return {}
-    return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+    try:
+        target = json.loads((work_dir / TARGET_MARKER_NAME).read_text())
+    except (OSError, ValueError):
+        target = {}
+    details = {str(k): str(v) for k, v in target.items()} if isinstance(target, dict) else {}
+    return {**details, "instance_id": instance}
 
 
 def _write_marker(work_dir: Path, marker: dict[str, str]) -> None:
     work_dir.mkdir(parents=True, exist_ok=True)
-    (work_dir / STATE_MARKER_NAME).write_text(json.dumps(marker, sort_keys=True) + "\n")
+    details = {key: value for key, value in marker.items() if key != "instance_id"}
+    (work_dir / TARGET_MARKER_NAME).write_text(json.dumps(details, sort_keys=True) + "\n")
+    (work_dir / STATE_MARKER_NAME).write_text(marker["instance_id"] + "\n")
 
 
 def _state_markers(work_root: Path) -> list[tuple[Path, dict[str, str]]]:

@@ -132,8 +132,8 @@ def test_a_restart_makes_the_recorded_state_stale(
     assert not (work / "terraform.tfstate").exists()
     assert not (work / "tfplan").exists()
     assert (work / ".terraform" / "terraform.tfstate").exists()
-    marker = json.loads((work / lifecycle.STATE_MARKER_NAME).read_text())
-    assert marker["instance_id"] == lifecycle.instance_id(running)
+    marker = (work / lifecycle.STATE_MARKER_NAME).read_text().strip()
+    assert marker == lifecycle.instance_id(running)
 
 
 def test_a_wiped_emulator_is_detected_without_a_restart(
@@ -246,7 +246,8 @@ def _deployed(work_root: Path, name: str, marker: dict[str, str]) -> Path:
     work = work_root / name
     work.mkdir(parents=True)
     (work / "terraform.tfstate").write_text('{"serial": 1}')
-    (work / lifecycle.STATE_MARKER_NAME).write_text(json.dumps(marker))
+    (work / lifecycle.STATE_MARKER_NAME).write_text(marker["instance_id"] + "\n")
+    (work / lifecycle.TARGET_MARKER_NAME).write_text(json.dumps({"endpoint": marker["endpoint"]}))
     return work
 
 

@@ -236,9 +236,9 @@ def test_prepare_resets_state_left_by_an_earlier_emulator(
     )
     # THEN the stale state is gone and the current instance is recorded
     assert not (work / "terraform.tfstate").exists()
-    marker = json.loads((work / lifecycle.STATE_MARKER_NAME).read_text())
-    assert marker["instance_id"] == lifecycle.instance_id(moto)
-    assert marker["endpoint"] == moto.endpoint
+    assert (work / lifecycle.STATE_MARKER_NAME).read_text().strip() == lifecycle.instance_id(moto)
+    target = json.loads((work / lifecycle.TARGET_MARKER_NAME).read_text())
+    assert target == {"endpoint": moto.endpoint, "account_id": MOTO_ACCOUNT_ID}
 
 
 def test_regenerating_replaces_a_stale_copy(

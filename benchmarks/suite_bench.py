@@ -33,8 +33,9 @@ TARGET_SECONDS = 6 * 60
 # (part, the line that ends it): the bootstrap's and tooling/checks/suite.py's own lines.
 PARTS: tuple[tuple[str, str], ...] = (
     ("venv set-up (.ci/invoke bootstrap)", "» .venv is ready"),
-    ("check", "» pytest"),
-    ("pytest", "» test:"),
+    ("invoke start", "» check:"),
+    ("pytest, the checks beside it", "» check (ran beside pytest)"),
+    ("checks still running after pytest", "» test:"),
 )
 
 
@@ -116,10 +117,11 @@ def main() -> None:
     print(f"load average after:  {load_after[0]:.1f} (5 min {load_after[1]:.1f})")
     for name, seconds in parts.items():
         print(f"  {name:<36} {seconds:6.1f} s")
-    verdict = "met" if total <= TARGET_SECONDS and returncode == 0 else "NOT met"
+    verdict = "met" if total <= TARGET_SECONDS else "NOT met"
+    outcome = "passed" if returncode == 0 else f"FAILED (exit {returncode}: see the output above)"
     print(
         f"`.ci/invoke test` on a fresh clone: {total:.1f} s ({total / 60:.1f} min), CPU "
-        f"{cpu:.0f} s, exit {returncode}; target ≤ {TARGET_SECONDS} s: {verdict}"
+        f"{cpu:.0f} s; target ≤ {TARGET_SECONDS} s: {verdict}; the suite {outcome}"
     )
     print(
         json.dumps(
@@ -132,6 +134,7 @@ def main() -> None:
                 "parts": parts,
                 "load_average": [round(load_before[0], 1), round(load_after[0], 1)],
                 "target_met": verdict == "met",
+                "suite_passed": returncode == 0,
             }
         )
     )

@@ -70,6 +70,10 @@ class StepResult:
 def default_steps(mirror_config: str | None = None) -> list[Step]:
     """Every check the repo runs, in order (cheap ones first)."""
     has_terraform = paths.TERRAFORM_DIR.is_dir()
+    if has_terraform:
+        # Found (and said) once here, not again in every step's worker process.
+        found = tools.provider_mirror(mirror_config)
+        mirror_config = str(found) if found else tools.NO_MIRROR
     return [
         Step("ruff check", command=(tools.venv_tool("ruff"), "check", ".")),
         Step("ruff format", command=(tools.venv_tool("ruff"), "format", "--check", ".")),
@@ -102,9 +106,21 @@ def run_checks(steps: Sequence[Step], *, jobs: int = 1) -> list[StepResult]:
 
     ``jobs`` > 1 runs that many steps at a time (see the module docstring).
     """
-    results = _run_side_by_side(steps, jobs) if jobs > 1 and len(steps) > 1 else None
-    if results is None:
+    if jobs > 1 and len(steps) > 1:
+        print(
+            f"» running {len(steps)} checks, {jobs} at a time; each one's output follows when it "
+            "finishes",
+            flush=True,
+        )
+        with BackgroundChecks(steps, jobs=jobs) as running:
+            results = running.results(live=True)
+    else:
         results = [run_step(step) for step in steps]
+    return report(results)
+
+
+def report(results: Sequence[StepResult]) -> list[StepResult]:
+    """Print the summary table; raise naming the failed checks, if any."""
     print(summary_table(results), flush=True)
     failed = [result.name for result in results if not result.ok]
     if failed:
@@ -112,7 +128,61 @@ def run_checks(steps: Sequence[Step], *, jobs: int = 1) -> list[StepResult]:
             f"{len(failed)} of {len(results)} checks failed: {', '.join(failed)}",
             hint="see each check's output above; `invoke check` runs them all again",
         )
-    return results
+    return list(results)
+
+
+class BackgroundChecks:
+    """Steps running ``jobs`` at a time in worker processes, longest first, each one's output
+    captured whole; optionally at a lower CPU priority (``nice``), so that they only take the CPU
+    time something else in the foreground (the `test` task's pytest run) leaves idle."""
+
+    def __init__(self, steps: Sequence[Step], *, jobs: int, nice: int = 0) -> None:
+        self.steps = list(steps)
+        # spawn, not fork: the parent may hold threads (a fork would copy their locks mid-use).
+        self._pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_lower_priority,
+            initargs=(nice,),
+        )
+        longest_first = sorted(self.steps, key=lambda step: -step.cost)
+        self._futures = {self._pool.submit(run_step_captured, step): step for step in longest_first}
+
+    def __enter__(self) -> BackgroundChecks:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self, *, live: bool = False) -> list[StepResult]:
+        """Wait for every step; print each one's output whole (as it finishes when ``live``,
+        else all of them now, in the declared order); return results in the declared order."""
+        by_name: dict[str, tuple[StepResult, str]] = {}
+        for future in as_completed(self._futures):
+            step = self._futures[future]
+            try:
+                result, output = future.result()
+            except Exception as error:  # a worker that died: report it as that step's failure
+                result, output = StepResult(step.name, False, 0.0, f"crashed: {error!r}"), ""
+            by_name[step.name] = (result, output)
+            if live:
+                _print_block(result, output)
+        if not live:
+            for step in self.steps:
+                _print_block(*by_name[step.name])
+        return [by_name[step.name][0] for step in self.steps]
+
+
+def _print_block(result: StepResult, output: str) -> None:
+    sys.stdout.write(output if output.startswith("\n") else f"\n{output}")
+    mark = "✓" if result.ok else "✘"
+    print(f"{mark} {result.name} ({result.seconds:.1f} s)", flush=True)
+
+
+def _lower_priority(increment: int) -> None:
+    """Pool initializer: lower this worker's (and its children's) CPU priority."""
+    if increment:
+        os.nice(increment)
 
 
 def run_step(step: Step) -> StepResult:
@@ -128,32 +198,6 @@ def run_step(step: Step) -> StepResult:
         print(f"✘ {step.name}: {error}", file=sys.stderr, flush=True)
         return StepResult(step.name, False, time.monotonic() - started, error.message)
     return StepResult(step.name, True, time.monotonic() - started)
-
-
-def _run_side_by_side(steps: Sequence[Step], jobs: int) -> list[StepResult]:
-    """Run the steps ``jobs`` at a time in worker processes; print each one's output whole."""
-    print(
-        f"» running {len(steps)} checks, {jobs} at a time; each one's output follows when it "
-        "finishes",
-        flush=True,
-    )
-    by_name: dict[str, StepResult] = {}
-    # spawn, not fork: the parent may hold threads (a fork would copy their locks mid-use).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        longest_first = sorted(steps, key=lambda step: -step.cost)
-        futures = {pool.submit(run_step_captured, step): step for step in longest_first}
-        for future in as_completed(futures):
-            step = futures[future]
-            try:
-                result, output = future.result()
-            except Exception as error:  # a worker that died: report it as that step's failure
-                result, output = StepResult(step.name, False, 0.0, f"crashed: {error!r}"), ""
-            sys.stdout.write(output if output.startswith("\n") else f"\n{output}")
-            mark = "✓" if result.ok else "✘"
-            print(f"{mark} {step.name} ({result.seconds:.1f} s)", flush=True)
-            by_name[step.name] = result
-    return [by_name[step.name] for step in steps]
 
 
 def run_step_captured(step: Step) -> tuple[StepResult, str]:

@@ -3,9 +3,13 @@ kept together on one worker."""
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from tooling.checks import steps, suite
+from tooling.checks.steps import Step
 from tooling.core.errors import ToolingError
 
 pytest_plugins = ["pytester"]
@@ -31,25 +35,52 @@ def test_jobs_come_from_the_environment_when_set(monkeypatch):
     assert suite.default_jobs() >= 1
 
 
-def test_the_suite_runs_checks_side_by_side_then_pytest_and_fails_if_either_fails(monkeypatch):
+def test_one_job_runs_checks_then_pytest_and_fails_if_either_fails(monkeypatch):
     # GIVEN a check that fails and a pytest run that is recorded
     ran: list[tuple[str, object]] = []
 
-    def checks(planned, *, jobs):
-        ran.append(("check", jobs))
+    def checks(planned):
+        ran.append(("check", planned))
         raise ToolingError("1 of 9 checks failed: checkov")
 
     monkeypatch.setattr(steps, "default_steps", lambda mirror=None: ["a step"])
     monkeypatch.setattr(steps, "run_checks", checks)
     monkeypatch.setattr(suite, "run_pytest", lambda args: ran.append(("pytest", args)))
-    # WHEN the suite runs on 2 CPUs
+    # WHEN the suite runs with one job
     with pytest.raises(ToolingError, match="checkov"):
-        suite.run_suite("-k handler", jobs=2)
-    # THEN pytest still ran, after the checks, on 3 workers with the extra arguments
-    assert ran == [
-        ("check", 2),
-        ("pytest", ["-n", "3", "--dist", "loadgroup", "-k", "handler"]),
-    ]
+        suite.run_suite("-k handler", jobs=1)
+    # THEN pytest still ran, after the checks, serially, with the extra arguments
+    assert ran == [("check", ["a step"]), ("pytest", ["-k", "handler"])]
+
+
+def test_checks_run_beside_pytest_at_low_priority_and_report_after_it(monkeypatch, capsys):
+    # GIVEN checks that report their CPU priority (one fails), and a pytest run that waits for
+    # the checks to have started
+    def step(name: str, code: int) -> Step:
+        program = f"import os, sys; print('{name} niceness', os.nice(0)); sys.exit({code})"
+        return Step(name, command=(sys.executable, "-c", program))
+
+    monkeypatch.setattr(
+        steps, "default_steps", lambda mirror=None: [step("lint", 0), step("scan", 3)]
+    )
+    seen: dict[str, object] = {}
+
+    def pytest_run(args):
+        seen["args"] = args
+        print("pytest output", flush=True)
+
+    monkeypatch.setattr(suite, "run_pytest", pytest_run)
+    # WHEN the suite runs on 2 CPUs
+    with pytest.raises(ToolingError, match="1 of 2 checks failed: scan"):
+        suite.run_suite(jobs=2)
+    out = capsys.readouterr().out
+    # THEN pytest ran on 3 workers, the checks beside it at a lower priority, and their output
+    # and summary come after pytest's
+    assert seen["args"] == ["-n", "3", "--dist", "loadgroup"]
+    assert out.index("pytest output") < out.index("lint niceness") < out.index("check summary")
+    base = os.nice(0)
+    assert f"lint niceness {base + suite.CHECK_NICENESS}" in out
+    assert "FAIL  scan" in out
 
 
 def test_integration_tests_share_one_worker(pytester):

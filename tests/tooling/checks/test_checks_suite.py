@@ -83,10 +83,36 @@ def test_checks_run_beside_pytest_at_low_priority_and_report_after_it(monkeypatc
     assert "FAIL  scan" in out
 
 
-def test_integration_tests_share_one_worker(pytester):
-    # GIVEN integration tests (sharing expensive session fixtures) and other tests
+def test_integration_tests_sharing_a_fixture_share_a_worker_the_others_spread(pytester):
+    # GIVEN integration tests sharing an expensive session fixture (two of them only through a
+    # chain), integration tests with a fixture of their own, and unit tests
     pytester.makeini(
         "[pytest]\nmarkers =\n    integration: deploys\naddopts = -p tooling.checks.pytest_plugin\n"
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def stack():
+            return "deployed"
+
+        @pytest.fixture(scope="session")
+        def checkout(stack):
+            return "copied"
+
+        @pytest.fixture(scope="session")
+        def runtime():
+            return "another emulator"
+
+        def pytest_collection_finish(session):
+            if not session.items:  # the xdist controller collects nothing itself
+                return
+            with open("groups.txt", "w") as out:
+                for item in session.items:
+                    mark = item.get_closest_marker("xdist_group")
+                    out.write(f"{item.name} {mark.args[0] if mark else '-'}\\n")
+        """
     )
     pytester.makepyfile(
         test_mixed="""
@@ -97,18 +123,38 @@ def test_integration_tests_share_one_worker(pytester):
                 out.write(f"{name} {os.environ['PYTEST_XDIST_WORKER']}\\n")
 
         @pytest.mark.integration
-        @pytest.mark.parametrize("n", range(6))
-        def test_deploys(n):
-            record("integration")
+        @pytest.mark.parametrize("n", range(4))
+        def test_deploys(n, stack):
+            record("stack")
 
-        @pytest.mark.parametrize("n", range(6))
-        def test_unit(n):
+        @pytest.mark.integration
+        @pytest.mark.parametrize("n", range(4))
+        def test_copies(n, checkout):
+            record("stack")
+
+        @pytest.mark.integration
+        @pytest.mark.parametrize("n", range(4))
+        def test_runtime(n, runtime):
+            record("runtime")
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_unit(n, tmp_path_factory):
             record("unit")
         """
     )
     # WHEN run on two workers with loadgroup, as `invoke test` does
     result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup")
-    result.assert_outcomes(passed=12)
+    result.assert_outcomes(passed=20)
     lines = (pytester.path / "workers.txt").read_text().splitlines()
-    # THEN every integration test ran on the same worker
-    assert len({line.split()[1] for line in lines if line.startswith("integration")}) == 1
+    groups: dict[str, set[str]] = {}
+    for line in (pytester.path / "groups.txt").read_text().splitlines():
+        name, group = line.split()
+        groups.setdefault(name.split("[")[0], set()).add(group)
+    # THEN the tests sharing `stack` (directly or through `checkout`) form one group and ran on
+    # one worker; the ones sharing `runtime` form another; unit tests (tmp_path_factory is
+    # pytest's own fixture) have none and are spread test by test
+    assert groups["test_deploys"] == groups["test_copies"]
+    assert len(groups["test_deploys"]) == 1
+    assert groups["test_runtime"] != groups["test_deploys"]
+    assert groups["test_unit"] == {"-"}
+    assert len({line.split()[1] for line in lines if line.startswith("stack")}) == 1

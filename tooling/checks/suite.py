@@ -88,7 +88,11 @@ def run_suite(
             _collect(failures, lambda: steps.run_checks(steps.default_steps(mirror_config)))
         _collect(failures, lambda: run_pytest(extra))
     else:
-        planned = steps.default_steps(mirror_config)
+        try:
+            planned = steps.default_steps(mirror_config)
+        except ToolingError as error:  # e.g. a named provider mirror that does not exist
+            failures.append(str(error))
+            planned = []
         say(
             f"» check: {len(planned)} checks run in the background at low priority, {workers} at "
             "a time; their output and summary follow pytest's"

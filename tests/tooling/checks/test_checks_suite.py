@@ -158,3 +158,19 @@ def test_integration_tests_sharing_a_fixture_share_a_worker_the_others_spread(py
     assert groups["test_runtime"] != groups["test_deploys"]
     assert groups["test_unit"] == {"-"}
     assert len({line.split()[1] for line in lines if line.startswith("stack")}) == 1
+
+
+def test_checks_that_cannot_even_be_listed_still_let_pytest_run(monkeypatch):
+    # GIVEN a setting that fails while listing the checks (a named mirror that does not exist)
+    def broken(mirror=None):
+        raise ToolingError(
+            "provider mirror '/nope' (from TERRAFORM_PROVIDER_MIRROR) does not exist"
+        )
+
+    monkeypatch.setattr(steps, "default_steps", broken)
+    ran: list[object] = []
+    monkeypatch.setattr(suite, "run_pytest", ran.append)
+    # WHEN the suite runs side by side THEN pytest ran and the suite fails naming the setting
+    with pytest.raises(ToolingError, match="/nope"):
+        suite.run_suite(jobs=2)
+    assert ran == [["-n", "3", "--dist", "loadgroup"]]

@@ -264,12 +264,6 @@ def declared_backend(root: Path) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def require_aws_credentials(target: Target) -> None:
-    """Fail early, and clearly, when a real env is planned without AWS credentials."""
-    if not target.emulated and (problems := credentials_problems(target.env)):
-        raise ToolingError(problems[0].problem, hint=problems[0].fix)
-
-
 def _display(path: Path) -> str:
     """A path relative to the repo when inside it (what a person types), else absolute."""
     try:

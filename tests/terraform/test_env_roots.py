@@ -39,21 +39,6 @@ OUTPUTS = [
     "uploader_policy_json",
     "metrics_namespace",
 ]
-# Resource/data type prefix -> provider endpoint key that serves it.
-SERVICE_OF_PREFIX = {
-    "aws_api_gateway_": "apigateway",
-    "aws_cloudwatch_log_": "logs",
-    "aws_cloudwatch_query_definition": "logs",
-    "aws_cloudwatch_": "cloudwatch",
-    "aws_dynamodb_": "dynamodb",
-    "aws_iam_": "iam",
-    "aws_kms_": "kms",
-    "aws_lambda_": "lambda",
-    "aws_s3_": "s3",
-    "aws_sns_": "sns",
-    "aws_sqs_": "sqs",
-    "aws_caller_identity": "sts",
-}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -76,9 +61,17 @@ def test_every_env_root_uses_the_shared_root_files(env):
     # WHEN its module calls, variables, outputs and versions are resolved
     resolved = {
         name: (root / name).resolve()
-        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
+        for name in (
+            "main.tf",
+            "variables.tf",
+            "outputs.tf",
+            "versions.tf",
+            "providers.tf",
+            "backend.tf",
+        )
     }
-    # THEN they are the one shared copy, so envs can differ only in values
+    # THEN they are the one shared copy, so envs can differ only in values (local included: on
+    # the emulator the tooling adds its provider and backend as a generated override)
     assert resolved == {name: (ENVS_DIR / "_shared" / name).resolve() for name in resolved}
     assert (root / "terraform.tfvars").is_file()
     assert (root / ".terraform.lock.hcl").is_file()
@@ -126,35 +119,3 @@ def test_real_envs_pin_allowed_account_ids(env):
 def test_prod_runs_in_us_east_1():
     # GIVEN prod's values WHEN the region is read THEN it is us-east-1
     assert one(load(ENVS_DIR / "prod" / "terraform.tfvars")["region"]) == "us-east-1"
-
-
-def test_local_env_keeps_state_under_the_work_dir():
-    # GIVEN the local backend WHEN read THEN the state lives in the git-ignored .work/local
-    backend = one(one(load(ENVS_DIR / "local" / "backend.tf")["terraform"])["backend"])
-    assert one(backend["local"]["path"]) == "../../../.work/local/terraform.tfstate"
-
-
-def test_local_provider_points_every_used_service_at_the_emulator():
-    # GIVEN every AWS resource and data type the modules use
-    source = "\n".join(
-        path.read_text(encoding="utf-8") for path in TERRAFORM.glob("modules/*/*.tf")
-    )
-    types = set(re.findall(r'^(?:resource|data) "(aws_[a-z0-9_]+)"', source, flags=re.MULTILINE))
-    types -= {"aws_region", "aws_partition"}  # answered by the provider itself
-    needed = {
-        next(service for prefix, service in SERVICE_OF_PREFIX.items() if type_.startswith(prefix))
-        for type_ in types
-    }
-    # WHEN the local provider's endpoints are read
-    provider = one(load(ENVS_DIR / "local" / "providers.tf")["provider"])["aws"]
-    endpoints = {key: one(value) for key, value in one(provider["endpoints"]).items()}
-    # THEN each of those services goes to var.emulator_endpoint, with the emulator settings
-    assert needed <= set(endpoints)
-    assert set(endpoints.values()) == {"${var.emulator_endpoint}"}
-    for flag in (
-        "skip_credentials_validation",
-        "skip_requesting_account_id",
-        "skip_metadata_api_check",
-        "s3_use_path_style",
-    ):
-        assert one(provider[flag]) is True

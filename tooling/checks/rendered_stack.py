@@ -44,9 +44,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import botocore.session
-import hcl2
 
-from tooling.core import envs, paths, tools
+from tooling.core import envs, paths, tfvars, tools
 from tooling.core.errors import ToolingError
 from tooling.tf.runner import TerraformRunner
 
@@ -230,9 +229,9 @@ def input_digest(roots: Iterable[Path]) -> str:
 def env_facts(root: Path) -> EnvFacts:
     """Region and account of an env root, from its ``terraform.tfvars`` (``region`` and the
     first of ``allowed_account_ids``: the account the provider would be allowed to reach)."""
-    tfvars = _tfvars(root)
-    region = _scalar(tfvars.get("region"))
-    accounts = _flat_strings(tfvars.get("allowed_account_ids"))
+    values = tfvars.read_tfvars(root / tfvars.TFVARS_NAME)
+    region = values.get("region") if isinstance(values.get("region"), str) else ""
+    accounts = [str(account) for account in values.get("allowed_account_ids") or []]
     if not region or not accounts:
         raise ToolingError(
             f"{root / 'terraform.tfvars'} sets no region or no allowed_account_ids",
@@ -350,26 +349,26 @@ def _module_blocks(directory: Path, prefix: str) -> Iterator[tuple[str, str]]:
     """``(kind, address)`` of every resource (kind ``"resource"``) and data source (kind ``""``,
     address ``<prefix>data.TYPE.NAME``) of a module and of the local modules it calls."""
     for path in sorted(directory.glob("*.tf")):
-        parsed = _load_hcl(path)
+        parsed = tfvars.read_hcl(path)
         for block in parsed.get("resource", []):
             for resource_type, named in block.items():
                 for name in named:
-                    yield "resource", f"{prefix}{resource_type}.{_unquote(name)}"
+                    yield "resource", f"{prefix}{resource_type}.{tfvars.unquote(name)}"
         for block in parsed.get("data", []):
             for data_type, named in block.items():
                 for name in named:
-                    yield "", f"{prefix}data.{data_type}.{_unquote(name)}"
+                    yield "", f"{prefix}data.{data_type}.{tfvars.unquote(name)}"
         for block in parsed.get("module", []):
             for name, body in block.items():
-                source = _scalar(body.get("source"))
+                source = str(tfvars.attribute_value(body.get("source")) or "")
                 if not source.startswith(("./", "../")):
                     raise ToolingError(
-                        f"module {prefix}module.{_unquote(name)} comes from {source!r}: only "
+                        f"module {prefix}module.{tfvars.unquote(name)} comes from {source!r}: only "
                         "local modules can be rendered offline",
                         hint="vendor the module under terraform/modules",
                     )
                 yield from _module_blocks(
-                    (directory / source).resolve(), f"{prefix}module.{_unquote(name)}."
+                    (directory / source).resolve(), f"{prefix}module.{tfvars.unquote(name)}."
                 )
 
 
@@ -399,13 +398,13 @@ def _run_variables(root: Path) -> str:
     syntax), plus placeholders for root variables without a default or a tfvars value."""
     tfvars_path = root / "terraform.tfvars"
     text = tfvars_path.read_text(encoding="utf-8") if tfvars_path.is_file() else ""
-    tfvars = _tfvars(root)
+    values = tfvars.read_tfvars(tfvars_path)
     lines = [text.rstrip()]
     for path in sorted(root.glob("*.tf")):
-        for block in _load_hcl(path).get("variable", []):
+        for block in tfvars.read_hcl(path).get("variable", []):
             for raw_name, body in block.items():
-                name = _unquote(raw_name)
-                if "default" in body or name in tfvars:
+                name = tfvars.unquote(raw_name)
+                if "default" in body or name in values:
                     continue
                 if name not in PLACEHOLDER_VARIABLES:
                     raise ToolingError(
@@ -650,35 +649,8 @@ _ASSIGNED: dict[str, Callable[[Mapping[str, Any], str, EnvFacts], dict[str, str]
 
 
 # ---------------------------------------------------------------------------------------------
-# python-hcl2 helpers
+# files
 
 
 def _is_source(path: Path) -> bool:
     return path.is_file() and ".terraform" not in path.parts and path.suffix in {".tf", ".hcl"}
-
-
-def _tfvars(root: Path) -> dict[str, Any]:
-    path = root / "terraform.tfvars"
-    return _load_hcl(path) if path.is_file() else {}
-
-
-def _load_hcl(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return hcl2.load(handle)
-
-
-def _scalar(value: Any) -> str:
-    """A string as python-hcl2 returns it (wrapped in one-element lists, maybe quoted)."""
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    return _unquote(value) if isinstance(value, str) else ""
-
-
-def _flat_strings(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [item for element in value for item in _flat_strings(element)]
-    return [_unquote(value)] if isinstance(value, str) else []
-
-
-def _unquote(value: str) -> str:
-    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value

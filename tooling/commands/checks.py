@@ -1,4 +1,5 @@
-"""`invoke check / test / checkov-sarif`: the static checks and the whole suite."""
+"""`invoke check / test / docs / checkov-sarif`: the static checks, the whole suite, and the
+generated module READMEs."""
 
 from __future__ import annotations
 
@@ -6,27 +7,46 @@ from pathlib import Path
 
 from invoke import Context, task
 
-from tooling.checks import checkov, steps, suite
+from tooling.checks import checkov, module_docs, steps, suite
 from tooling.commands.common import mirror, user_errors
+from tooling.core.console import say
+
+JOBS_HELP = (
+    "how many checks (and pytest workers) run at once; default: the CPUs available, or "
+    "SFP_TEST_JOBS; 1 = one at a time with live output"
+)
 
 
-@task
-def check(c: Context) -> None:
-    """Static checks: ruff, terraform fmt/validate/test, checkov (+ workflow linters); summary."""
+@task(help={"jobs": JOBS_HELP})
+def check(c: Context, jobs: str = "") -> None:
+    """Static checks: ruff, terraform fmt/validate/test, module READMEs, checkov, workflow lint."""
     with user_errors():
-        steps.run_checks(steps.default_steps(mirror(c)))
+        count = suite.parse_jobs(jobs) if jobs else suite.default_jobs()
+        steps.run_checks(steps.default_steps(mirror(c)), jobs=count)
 
 
 @task(
     help={
         "pytest_args": "extra arguments passed to pytest, e.g. '-k handler -x'",
         "fast": "skip `check` and the emulator-deploying integration tests",
+        "jobs": JOBS_HELP,
     }
 )
-def test(c: Context, pytest_args: str = "", fast: bool = False) -> None:
+def test(c: Context, pytest_args: str = "", fast: bool = False, jobs: str = "") -> None:
     """The whole suite (what CI runs): `check`, then pytest over tests/; fails if either fails."""
     with user_errors():
-        suite.run_suite(pytest_args, fast=fast, mirror_config=mirror(c))
+        count = suite.parse_jobs(jobs) if jobs else None
+        suite.run_suite(pytest_args, fast=fast, mirror_config=mirror(c), jobs=count)
+
+
+@task
+def docs(c: Context) -> None:
+    """Regenerate the module READMEs' inputs/outputs/resources from the HCL (between markers)."""
+    with user_errors():
+        changed = module_docs.write_all()
+        for readme in changed:
+            say(f"updated {readme}")
+        print(f"module READMEs: {len(changed)} updated" if changed else "module READMEs: current")
 
 
 @task(help={"output_dir": "directory for results_sarif.sarif (default .work/checkov)"})
@@ -36,4 +56,4 @@ def checkov_sarif(c: Context, output_dir: str = ".work/checkov") -> None:
         print(checkov.checkov_sarif(Path(output_dir)))
 
 
-TASKS = (check, test, checkov_sarif)
+TASKS = (check, test, docs, checkov_sarif)

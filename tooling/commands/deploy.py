@@ -13,6 +13,7 @@ from tooling.commands.common import (
     user_errors,
 )
 from tooling.deploy import flows
+from tooling.deploy.report import format_outputs
 
 
 @task(
@@ -36,7 +37,7 @@ def apply(c: Context, env: str, emulated: bool = False, allow_destroy: str = "")
         outputs = flows.apply(
             env, emulated=emulated, allow_destroy=allow_destroy or None, mirror_config=mirror(c)
         )
-        print(flows.format_outputs(outputs))
+        print(format_outputs(outputs))
 
 
 @task(
@@ -57,9 +58,9 @@ def deploy(
     allow_destroy: str = "",
     arch: str = "",
 ) -> None:
-    """build → plan → (staging/prod: show summary, confirm) → apply → print outputs."""
+    """build → plan → (staging/prod: show summary, confirm) → apply → outputs + next steps."""
     with user_errors():
-        outputs = flows.deploy(
+        report = flows.deploy(
             env,
             yes=yes,
             emulated=emulated,
@@ -67,7 +68,7 @@ def deploy(
             build_settings=build_settings(c, arch, ""),
             mirror_config=mirror(c),
         )
-        print(flows.format_outputs(outputs))
+        print(report.render())
 
 
 @task(
@@ -88,7 +89,7 @@ def output(c: Context, env: str, json: bool = False, emulated: bool = False) -> 
     """Print the env's Terraform outputs (name = value, or --json)."""
     with user_errors():
         outputs = flows.output(env, emulated=emulated, mirror_config=mirror(c))
-        print(flows.format_outputs(outputs, as_json=json))
+        print(format_outputs(outputs, as_json=json))
 
 
 TASKS = (plan, apply, deploy, destroy, output)

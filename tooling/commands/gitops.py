@@ -30,7 +30,7 @@ from tooling.core.console import say
 from tooling.core.errors import ToolingError
 from tooling.deploy.target import resolve_target, runner_for
 from tooling.emulator import lifecycle
-from tooling.emulator.override import copy_work_tree, emulated_work_dir
+from tooling.emulator.override import copy_work_tree
 from tooling.gitops import apply_report as reports
 from tooling.gitops import backend, comment, rehearsal, workflow_lint
 from tooling.plan import guard as plan_guard
@@ -45,7 +45,7 @@ REVIEWED_NAME = "reviewed-plan.json"
 def work_dir(env: str, emulated: bool) -> Path:
     """Where the env's saved plan lives: `.work/<env>`, or the emulated target's work dir."""
     name = envs.resolve_env(env)
-    return emulated_work_dir(name) if emulated or name == envs.LOCAL_ENV else envs.work_dir(name)
+    return envs.work_dir(name, emulated=emulated)
 
 
 @task(

@@ -4,16 +4,19 @@ The flow, and why:
 
 * ``plan`` runs ``terraform init`` + ``plan -out=.work/<env>/tfplan`` with the built zip's path and
   base64 sha256, then writes ``tfplan.json`` (``show -json``, for the summary, the plan guard
-  and PR comments) and ``plan.txt`` (``show -no-color``, for people), plus
+  and PR comments) and ``plan.txt`` (the plan's own text, what ``show -no-color`` prints), plus
   ``tfplan.meta.json``: a fingerprint of every input the plan was made from.
 * ``apply`` applies only that saved plan, and refuses when it is missing or stale: the zip, the
   Terraform sources, the plan file or the target changed since ``plan``. Terraform itself
   refuses a plan whose state has moved on ("Saved plan is stale"). Applying a zip rebuilt after
   the plan is exactly what produces "Provider produced inconsistent final plan".
-* ``deploy`` = build → plan → (protected env: summary + confirmation) → apply → outputs.
+* ``deploy`` = build (while the emulator starts) → plan → (protected env: summary +
+  confirmation) → apply → a report: the outputs, the emulator, the next commands. A plan with
+  no changes at all (``-detailed-exitcode`` 0) skips ``show -json``: nothing will be applied.
 * ``local`` (or ``emulated=True``) runs against the embedded emulator via
   :func:`tooling.emulator.override.prepare_emulated_root`; every other env runs in
-  ``terraform/envs/<env>`` with real AWS credentials.
+  ``terraform/envs/<env>`` with real AWS credentials, checked (with the backend settings and
+  the account) before Terraform starts: :func:`tooling.deploy.target.require_real_env_access`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import datetime as dt
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +35,7 @@ from tooling.core import envs, paths, tools
 from tooling.core.console import say
 from tooling.core.errors import ToolingError
 from tooling.deploy.prompts import confirm_changes
+from tooling.deploy.report import DeployReport
 from tooling.deploy.saved_plan import (
     check_saved_plan,
     digest,
@@ -42,7 +47,7 @@ from tooling.deploy.target import (
     DATA_DIR,
     INIT_STAMP,
     Target,
-    require_aws_credentials,
+    require_real_env_access,
     resolve_target,
     runner_for,
 )
@@ -50,7 +55,7 @@ from tooling.plan import guard
 from tooling.plan.summary import PlanSummary, summarize
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from tooling.tf.runner import TerraformRunner
 
@@ -112,22 +117,29 @@ def deploy(
     build_settings: package.BuildSettings | None = None,
     mirror_config: str | None = None,
     confirm: Callable[[str], bool] | None = None,
-) -> dict[str, Any]:
-    """build → plan → (protected env: confirm) → apply; return the outputs."""
+) -> DeployReport:
+    """build → plan → (protected env: confirm) → apply; return what was deployed.
+
+    The build and the target's preparation (starting the emulator, resetting stale state,
+    copying the emulated root) are independent, so they run side by side.
+    """
     name = _preflight(env, mirror_config)  # fail on a typo or bad mirror before building
-    built = package.build(build_settings)
-    say(built.describe())
-    target = resolve_target(name, emulated=emulated)
-    outcome = _plan_target(target, mirror_config=mirror_config)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        preparing = pool.submit(resolve_target, name, emulated=emulated)
+        built = package.build(build_settings)
+        say(built.describe())
+        target = preparing.result()
+    outcome = _plan_target(target, mirror_config=mirror_config, json_when_unchanged=False)
     say(outcome.describe())
     if not outcome.summary.has_changes:
         say(f"{target.label} is up to date: nothing to apply")
         discard_plan(target)
-        return read_outputs(target, mirror_config=mirror_config)
+        return DeployReport(target, read_outputs(target, mirror_config=mirror_config), False)
     enforce_plan_guard(target, allow_destroy)
     if envs.is_protected(name):
         confirm_changes(target, outcome.summary, yes=yes, confirm=confirm)
-    return _apply_target(target, mirror_config=mirror_config)
+    outputs = _apply_target(target, mirror_config=mirror_config)
+    return DeployReport(target, outputs, True, outcome.summary)
 
 
 def destroy(
@@ -166,6 +178,8 @@ def output(env: str, *, emulated: bool = False, mirror_config: str | None = None
     """The env's Terraform outputs as ``{name: value}``."""
     _preflight(env, mirror_config)
     target = resolve_target(env, emulated=emulated)
+    # Reading outputs reads the state: credentials and backend settings, but no account check.
+    require_real_env_access(target, need_account=False)
     return read_outputs(target, mirror_config=mirror_config)
 
 
@@ -175,19 +189,6 @@ def read_outputs(target: Target, *, mirror_config: str | None = None) -> dict[st
     if not (target.work_dir / DATA_DIR).is_dir():
         runner.init(backend_config=target.backend_config)
     return {name: item.get("value") for name, item in sorted(runner.output_json().items())}
-
-
-def format_outputs(outputs: Mapping[str, Any], *, as_json: bool = False) -> str:
-    """Outputs as ``name = value`` lines, or as one JSON object for scripts."""
-    if as_json:
-        return json.dumps(dict(outputs), indent=2, sort_keys=True)
-    if not outputs:
-        return "(no outputs: has the env been deployed?)"
-    width = max(len(name) for name in outputs)
-    return "\n".join(
-        f"{name:<{width}} = {value if isinstance(value, str) else json.dumps(value)}"
-        for name, value in sorted(outputs.items())
-    )
 
 
 def enforce_plan_guard(target: Target, allow_destroy: str | None) -> None:
@@ -227,10 +228,17 @@ def _ensure_initialised(runner: TerraformRunner, target: Target) -> None:
 
 
 def _plan_target(
-    target: Target, *, destroy: bool = False, mirror_config: str | None = None
+    target: Target,
+    *,
+    destroy: bool = False,
+    mirror_config: str | None = None,
+    json_when_unchanged: bool = True,
 ) -> PlanOutcome:
+    """init + plan + ``show -json``; ``json_when_unchanged=False`` skips the show (a provider
+    start, seconds) when Terraform says the plan changes nothing, as ``deploy`` then applies
+    nothing and discards the plan."""
     zip_path, base64sha256 = package.read_built_zip()
-    require_aws_credentials(target)
+    require_real_env_access(target)
     runner = runner_for(target, mirror_config)
     target.work_dir.mkdir(parents=True, exist_ok=True)
     # A failed plan must not leave the previous plan behind for `apply` to pick up.
@@ -245,14 +253,16 @@ def _plan_target(
     }
     say(f"» terraform plan ({target.label})")
     try:
-        runner.plan(target.plan_file, variables, destroy=destroy)
+        result = runner.plan(target.plan_file, variables, destroy=destroy)
     except ToolingError:
         # Whatever failed, the next plan starts with a fresh `terraform init`.
         (target.work_dir / INIT_STAMP).unlink(missing_ok=True)
         raise
-    plan_json, plan_text = runner.show_plan(target.plan_file)
+    target.plan_text.write_text(result.text)
+    if not result.has_changes and not json_when_unchanged:
+        return PlanOutcome(target, PlanSummary())
+    plan_json = runner.show_json(target.plan_file)
     target.plan_json.write_text(json.dumps(plan_json, indent=1, sort_keys=True) + "\n")
-    target.plan_text.write_text(plan_text)
     summary = summarize(plan_json)
     meta = {
         "env": target.env,
@@ -269,7 +279,7 @@ def _plan_target(
 
 def _apply_target(target: Target, *, mirror_config: str | None = None) -> dict[str, Any]:
     check_saved_plan(target)
-    require_aws_credentials(target)
+    require_real_env_access(target)
     runner = runner_for(target, mirror_config)
     if not (target.work_dir / DATA_DIR).is_dir():
         runner.init(backend_config=target.backend_config)

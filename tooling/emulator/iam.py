@@ -54,6 +54,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.exceptions import HTTPException
 
+from tooling.core.local_aws import TOOLING_ROLE_NAME
 from tooling.emulator import policy
 
 if TYPE_CHECKING:
@@ -182,6 +183,8 @@ def signing_session(headers: Mapping[str, str], query: Mapping[str, Any]) -> Ses
                     continue
                 if assumed.session_token != token:
                     raise InvalidSessionTokenError(access_key)
+                if is_tooling_role(assumed.role_arn):
+                    return None  # the tooling acting in another moto account: never checked
                 return Session(
                     access_key,
                     account_id,
@@ -191,6 +194,13 @@ def signing_session(headers: Mapping[str, str], query: Mapping[str, Any]) -> Ses
                     assumed.policy or None,
                 )
     return None
+
+
+def is_tooling_role(role_arn: str) -> bool:
+    """True for the role the tooling assumes to act in an emulated env's own moto account
+    (:data:`tooling.core.local_aws.TOOLING_ROLE_NAME`): its sessions are the tooling's own
+    credentials there, like ``test``/``test`` in moto's default account."""
+    return role_arn.rsplit(":role/", 1)[-1] == TOOLING_ROLE_NAME
 
 
 def _first(value: Any) -> str | None:

@@ -10,7 +10,11 @@ written against the previous one still lists everything. To notice that, each st
 instance id *inside* the emulator (an SSM parameter, see :data:`INSTANCE_PARAMETER`), and
 :func:`reset_state_if_stale` compares it with the id recorded next to a state file. Keeping the
 id in the emulator rather than only in a file means a moto restarted by hand, or wiped through
-``/moto-api/reset``, is detected too.
+``/moto-api/reset``, is detected too. :func:`reset_stale_states` does that for every env that
+was deployed to the same emulator, and says which ones it reset.
+
+Each emulated env lives in its own moto account (:func:`tooling.core.envs.emulated_account_id`);
+:func:`account_credentials` gives the credentials that reach an account.
 
 Every location is a parameter of :class:`Emulator` so tests run their own server on a free port
 with their own dirs; :func:`default_emulator` builds the project's one from config.
@@ -19,12 +23,14 @@ with their own dirs; :func:`default_emulator` builds the project's one from conf
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,21 +39,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tooling.core import paths
+from tooling.core import envs, paths
+from tooling.core.console import say
 from tooling.core.errors import ToolingError
 from tooling.core.local_aws import (
     DEFAULT_PORT,
     DIR_ENV_VAR,
     FAKE_CREDENTIALS,
     HOST,
+    MOTO_ACCOUNT_ID,
     PORT_ENV_VAR,
+    TOOLING_SESSION_NAME,
+    tooling_role_arn,
 )
 
 # The region the instance marker lives in.
 MARKER_REGION = "us-east-1"
 INSTANCE_PARAMETER = "/sfp-emulator/instance-id"
-# File written next to a Terraform state: the emulator instance that state was applied to.
+# Files written next to a Terraform state: the emulator instance that state was applied to (its
+# id, alone, as always), and where that emulator listened and which moto account the env used.
 STATE_MARKER_NAME = "emulator-instance"
+TARGET_MARKER_NAME = "emulator-target.json"
+# What a reset removes from a work dir: the state and the plans made against it. TF_DATA_DIR
+# (.terraform) is kept: it is not tied to the emulator and costs time to rebuild.
+STALE_PATTERNS = ("*.tfstate", "*.tfstate.backup", "*.tfstate.*.backup", "tfplan*", "plan.txt")
+# The longest session moto hands out for the tooling's assumed role (AWS's maximum, 12 h):
+# longer than any plan or apply.
+SESSION_SECONDS = 43200
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -87,14 +105,17 @@ class EmulatorStatus:
     pid: int | None = None
     instance_id: str | None = None
     log_file: Path | None = None
+    # Envs whose Terraform state was applied to this instance ("local", "prod (emulated)").
+    deployed_envs: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One human line for ``invoke emulator.status``."""
         if not self.running:
             return f"emulator: not running (would listen on {self.endpoint})"
+        deployed = ", ".join(self.deployed_envs) or "none"
         return (
             f"emulator: running at {self.endpoint} (pid {self.pid}, instance {self.instance_id}, "
-            f"log {self.log_file})"
+            f"log {self.log_file}); envs deployed to it: {deployed}"
         )
 
 
@@ -181,8 +202,9 @@ def start(emulator: Emulator, timeout: float = START_TIMEOUT_SECONDS) -> Emulato
     return EmulatorStatus(True, emulator.endpoint, process.pid, instance_id, emulator.log_file)
 
 
-def status(emulator: Emulator) -> EmulatorStatus:
-    """Whether *our* server (the pid in the pid file) is alive and answering on its port."""
+def status(emulator: Emulator, work_root: Path | None = None) -> EmulatorStatus:
+    """Whether *our* server (the pid in the pid file) is alive and answering on its port, and
+    which envs (work dirs under ``work_root``, default ``.work``) are deployed to it."""
     record = _read_pid_file(emulator)
     pid = record.get("pid") if record else None
     if (
@@ -191,9 +213,15 @@ def status(emulator: Emulator) -> EmulatorStatus:
         and _alive(pid)
         and _healthy(emulator)
     ):
-        return EmulatorStatus(
-            True, emulator.endpoint, pid, record.get("instance_id"), emulator.log_file
+        instance = record.get("instance_id")
+        deployed = tuple(
+            envs.label_of_work_dir(work_dir)
+            for work_dir, marker in _state_markers(work_root or paths.WORK_DIR)
+            if marker.get("endpoint") == emulator.endpoint
+            and marker.get("instance_id") == instance
+            and _has_state(work_dir)
         )
+        return EmulatorStatus(True, emulator.endpoint, pid, instance, emulator.log_file, deployed)
     return EmulatorStatus(False, emulator.endpoint)
 
 
@@ -235,44 +263,104 @@ def instance_id(emulator: Emulator) -> str:
         return fresh
 
 
-def reset_state_if_stale(emulator: Emulator, work_dir: Path) -> bool:
+def reset_state_if_stale(
+    emulator: Emulator, work_dir: Path, account_id: str = MOTO_ACCOUNT_ID
+) -> bool:
     """Drop the Terraform state (and saved plans) in ``work_dir`` when it was written against
-    another emulator instance; record the current instance there. True when something was reset.
+    another emulator instance, or another account; record the current ones there. True when
+    something was reset.
 
     The provider cache / TF_DATA_DIR is kept: it is not tied to the emulator and costs time to
     rebuild.
     """
-    current = instance_id(emulator)
-    marker = work_dir / STATE_MARKER_NAME
-    recorded = marker.read_text().strip() if marker.is_file() else None
-    if recorded == current:
+    current = {
+        "instance_id": instance_id(emulator),
+        "endpoint": emulator.endpoint,
+        "account_id": account_id,
+    }
+    recorded = _read_marker(work_dir)
+    same_world = recorded.get("instance_id") == current["instance_id"]
+    if same_world and recorded.get("account_id", MOTO_ACCOUNT_ID) == account_id:
+        if recorded != current:  # an older marker format: record the full one
+            _write_marker(work_dir, current)
         return False
-    stale = [
-        path
-        for pattern in (
-            "*.tfstate",
-            "*.tfstate.backup",
-            "*.tfstate.*.backup",
-            "tfplan*",
-            "plan.txt",
+    removed = _drop_state(work_dir)
+    _write_marker(work_dir, current)
+    return removed
+
+
+def reset_stale_states(
+    emulator: Emulator,
+    work_dir: Path,
+    *,
+    account_id: str = MOTO_ACCOUNT_ID,
+    work_root: Path | None = None,
+) -> list[str]:
+    """:func:`reset_state_if_stale` for ``work_dir``, and for every other env deployed to the
+    same emulator endpoint before it restarted; say which envs were reset and return them.
+
+    A restart (or a wipe) empties the emulator for *every* env deployed to it, so each of their
+    states is stale at once; resetting them together lets one message name them all. Envs
+    deployed to another endpoint (another emulator) are left alone.
+    """
+    root = work_root or work_dir.parent
+    current = instance_id(emulator)
+    reset: list[str] = []
+    for other, marker in _state_markers(root):
+        if (
+            other != work_dir
+            and marker.get("endpoint") == emulator.endpoint
+            and marker.get("instance_id") != current
+            and _drop_state(other)
+        ):
+            _write_marker(other, {**marker, "instance_id": current})
+            reset.append(envs.label_of_work_dir(other))
+    if reset_state_if_stale(emulator, work_dir, account_id):
+        reset.insert(0, envs.label_of_work_dir(work_dir))
+    if reset:
+        say(
+            f"» the emulator at {emulator.endpoint} is not the one these envs were deployed to "
+            f"(it restarted or was reset, and keeps resources in memory only): reset the "
+            f"Terraform state of {', '.join(reset)}; each is created from scratch on its next "
+            "deploy"
         )
-        for path in work_dir.glob(pattern)
-        if path.is_file()
-    ]
-    for path in stale:
-        path.unlink()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(current + "\n")
-    return bool(stale)
+    return reset
 
 
-def fake_aws_environment(emulator: Emulator, region: str) -> dict[str, str]:
-    """Environment variables that point boto3 and the Terraform AWS provider at the emulator."""
+def fake_aws_environment(
+    emulator: Emulator, region: str, credentials: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Environment variables that point boto3 and the Terraform AWS provider at the emulator,
+    signed with ``credentials`` (default: the fake ones, moto's default account)."""
     return {
-        **FAKE_CREDENTIALS,
+        **(credentials or FAKE_CREDENTIALS),
         "AWS_ENDPOINT_URL": emulator.endpoint,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
+    }
+
+
+def account_credentials(emulator: Emulator, account_id: str) -> dict[str, str]:
+    """Credentials (as env vars) whose calls land in moto account ``account_id``.
+
+    moto picks the account of a request from its access key: the fake key reaches the default
+    account; keys from an STS AssumeRole of a role ARN in another account reach that account
+    (moto/sts/models.py ``assume_role`` / moto/iam/models.py ``get_account_id_from``). The role
+    need not exist, and the tooling's calls are never checked against IAM.
+    """
+    if account_id == MOTO_ACCOUNT_ID:
+        return dict(FAKE_CREDENTIALS)
+    response = _client(emulator, "sts").assume_role(
+        RoleArn=tooling_role_arn(account_id),
+        RoleSessionName=TOOLING_SESSION_NAME,
+        DurationSeconds=SESSION_SECONDS,
+    )
+    issued = response["Credentials"]
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_ACCESS_KEY_ID": issued["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": issued["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": issued["SessionToken"],
     }
 
 
@@ -280,15 +368,74 @@ def fake_aws_environment(emulator: Emulator, region: str) -> dict[str, str]:
 
 
 def _ssm_client(emulator: Emulator) -> Any:
+    return _client(emulator, "ssm")
+
+
+def _client(emulator: Emulator, service: str) -> Any:
+    """A boto3 client of the emulator in moto's default account (one session per process)."""
+    with _SESSION_LOCK:  # a boto3 Session is not safe for concurrent client creation
+        return _session().client(service, endpoint_url=emulator.endpoint, region_name=MARKER_REGION)
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _session() -> Any:
     import boto3  # boto3 costs ~0.3 s to import; only needed here
 
-    return boto3.client(
-        "ssm",
-        endpoint_url=emulator.endpoint,
-        region_name=MARKER_REGION,
+    return boto3.Session(
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=MARKER_REGION,
     )
+
+
+def _read_marker(work_dir: Path) -> dict[str, str]:
+    """The emulator a work dir's state belongs to (``{}`` when none is recorded)."""
+    try:
+        instance = (work_dir / STATE_MARKER_NAME).read_text().strip()
+    except OSError:
+        return {}
+    if not instance:
+        return {}
+    try:
+        target = json.loads((work_dir / TARGET_MARKER_NAME).read_text())
+    except (OSError, ValueError):
+        target = {}
+    details = {str(k): str(v) for k, v in target.items()} if isinstance(target, dict) else {}
+    return {**details, "instance_id": instance}
+
+
+def _write_marker(work_dir: Path, marker: dict[str, str]) -> None:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    details = {key: value for key, value in marker.items() if key != "instance_id"}
+    (work_dir / TARGET_MARKER_NAME).write_text(json.dumps(details, sort_keys=True) + "\n")
+    (work_dir / STATE_MARKER_NAME).write_text(marker["instance_id"] + "\n")
+
+
+def _state_markers(work_root: Path) -> list[tuple[Path, dict[str, str]]]:
+    """Every work dir under ``work_root`` that records an emulator, with what it records."""
+    if not work_root.is_dir():
+        return []
+    return [
+        (marker.parent, _read_marker(marker.parent))
+        for marker in sorted(work_root.glob(f"*/{STATE_MARKER_NAME}"))
+    ]
+
+
+def _has_state(work_dir: Path) -> bool:
+    return any(path.is_file() for path in work_dir.glob("*.tfstate"))
+
+
+def _drop_state(work_dir: Path) -> bool:
+    """Remove the state and plans of a work dir; True when there was any."""
+    stale = [
+        path for pattern in STALE_PATTERNS for path in work_dir.glob(pattern) if path.is_file()
+    ]
+    for path in stale:
+        path.unlink()
+    return bool(stale)
 
 
 def _write_instance_marker(emulator: Emulator, value: str) -> None:

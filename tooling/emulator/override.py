@@ -1,23 +1,30 @@
 """Preparing a Terraform root to run against the embedded AWS emulator (moto server).
 
-``local`` is built for the emulator: its provider takes the endpoint from ``var.emulator_endpoint``
-and its state lives under ``.work/local/``. Every other env is made emulator-ready the way
-tflocal does it, without touching the real root: the root is copied to
+Every env runs on the emulator the same way, ``local`` always and the real envs with
+``--emulated``, the way tflocal does it, without touching the real root: the root is copied to
 ``terraform/envs/<env>.emulated/`` (git-ignored; same depth, so ``../../modules`` still
 resolves) and a generated ``emulator_override.tf`` merges into it
 
-* a ``local`` backend with its state under ``.work/<env>-emulated/`` — never the real env's
-  S3 state, and never ``.work/<env>/`` where the real env's plans live;
+* a ``local`` backend with its state under the env's emulated work dir (``.work/local/``,
+  ``.work/<env>-emulated/``) — never a real env's S3 state, and never ``.work/<env>/`` where the
+  real env's plans live;
 * for every ``aws`` provider block (each alias): every service endpoint → the emulator,
   ``s3_use_path_style``, the credential/metadata/region checks skipped, and
-  ``allowed_account_ids`` = moto's account, so the real account guard cannot pass by accident.
+  ``allowed_account_ids`` = the env's own moto account, so the account guard still holds.
+
+So ``terraform/envs/local/`` holds only its values, like every other env.
+
+Each env lives in its own moto account (:func:`tooling.core.envs.emulated_account_id`), as
+each real env lives in its own AWS account: account-wide settings such as API Gateway's
+CloudWatch role of one env never show up as a change in another env's plan.
 
 Credentials are not written into HCL (checkov flags static keys in providers, and the copy sits
 under ``terraform/``): they travel in :attr:`EmulatedRoot.environment`, which also carries the
 region and ``AWS_ENDPOINT_URL`` as a catch-all for any endpoint the provider resolves on its own.
 
-Before returning, the emulator is started if needed and a state written against an earlier
-emulator instance is dropped (see :func:`tooling.emulator.lifecycle.reset_state_if_stale`).
+Before returning, the emulator is started if needed and state written against an earlier
+emulator instance is dropped, for this env and every other env deployed to the same emulator
+(see :func:`tooling.emulator.lifecycle.reset_stale_states`, which says which envs it reset).
 """
 
 from __future__ import annotations
@@ -27,11 +34,9 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import hcl2
-
-from tooling.core import envs, paths, tools
+from tooling.core import envs, paths, tfvars, tools
 from tooling.core.errors import ToolingError
 from tooling.core.local_aws import MOTO_ACCOUNT_ID
 from tooling.emulator import lifecycle
@@ -41,7 +46,6 @@ if TYPE_CHECKING:
 
 OVERRIDE_FILE = "emulator_override.tf"
 EMULATED_SUFFIX = ".emulated"
-DEFAULT_REGION = "us-east-1"
 
 # Every `endpoints` argument of hashicorp/aws 5.100 (from `terraform providers schema -json`),
 # one name per service: the provider warns when two aliases of one service are both set, so the
@@ -315,13 +319,9 @@ class EmulatedRoot:
     environment: dict[str, str] = field(default_factory=dict)
     # Where this root's state, saved plan and TF_DATA_DIR belong (kept apart from the real env's).
     work_dir: Path | None = None
-
-
-def emulated_work_dir(env: str, work_root: Path | None = None) -> Path:
-    """The work dir of ``env`` on the emulator: ``.work/local`` or ``.work/<env>-emulated``."""
-    name = envs.resolve_env(env)
-    base = work_root or paths.WORK_DIR
-    return base / (name if name == envs.LOCAL_ENV else f"{name}-emulated")
+    # The moto account the env lives in, and the emulator endpoint it was prepared for.
+    account_id: str = ""
+    endpoint: str = ""
 
 
 # Emulator-only values for the local env, passed as -var so that terraform.tfvars (what checkov
@@ -349,18 +349,18 @@ def prepare_emulated_root(
     chosen = emulator_instance or lifecycle.default_emulator()
     envs_root = envs_dir or paths.ENVS_DIR
     source = envs_root / name
-    if not source.is_dir():
+    if not source.is_dir() or not any(source.glob("*.tf")):
         raise ToolingError(
-            f"env root {source} does not exist", hint="check out the terraform/envs roots"
+            f"the {name} env has no Terraform root at {source}",
+            hint="the env roots live in terraform/envs/<env>/ (main.tf, providers.tf, …)",
         )
     endpoint = lifecycle.ensure_running(chosen)
-    work_dir = emulated_work_dir(name, work_root)
-    lifecycle.reset_state_if_stale(chosen, work_dir)
-    environment = lifecycle.fake_aws_environment(chosen, env_region(source))
-    if name == envs.LOCAL_ENV:
-        return EmulatedRoot(
-            source, {"emulator_endpoint": endpoint, **LOCAL_ONLY_VARIABLES}, environment, work_dir
-        )
+    work_dir = envs.work_dir(name, emulated=True, work_root=work_root)
+    account_id = envs.emulated_account_id(name, envs_root)
+    lifecycle.reset_stale_states(chosen, work_dir, account_id=account_id, work_root=work_root)
+    environment = lifecycle.fake_aws_environment(
+        chosen, envs.region(name, envs_root), lifecycle.account_credentials(chosen, account_id)
+    )
     target = envs_root / f"{name}{EMULATED_SUFFIX}"
     copy_root(source, target)
     override = target / OVERRIDE_FILE
@@ -369,10 +369,25 @@ def prepare_emulated_root(
             state_path=Path(os.path.relpath(work_dir / "terraform.tfstate", target)),
             endpoint=endpoint,
             provider_aliases=provider_aliases(source),
+            account_id=account_id,
         )
     )
     _format(override)
-    return EmulatedRoot(target, {}, environment, work_dir)
+    variables = dict(LOCAL_ONLY_VARIABLES) if name == envs.LOCAL_ENV else {}
+    return EmulatedRoot(target, variables, environment, work_dir, account_id, endpoint)
+
+
+def emulated_aws_environment(
+    env: str, *, emulator_instance: lifecycle.Emulator | None = None
+) -> dict[str, str]:
+    """The environment (endpoint, region, credentials of the env's own moto account) under which
+    boto3 reaches what ``env`` deployed to the emulator; what a canary or ``invoke local`` on
+    ``ENV --emulated`` signs with. Starts the emulator when it is not running."""
+    name = envs.resolve_env(env)
+    chosen = emulator_instance or lifecycle.default_emulator()
+    lifecycle.ensure_running(chosen)
+    credentials = lifecycle.account_credentials(chosen, envs.emulated_account_id(name))
+    return lifecycle.fake_aws_environment(chosen, envs.region(name), credentials)
 
 
 def copy_root(source: Path, target: Path) -> None:
@@ -417,29 +432,21 @@ def provider_aliases(root: Path) -> list[str | None]:
     Each one needs its own override block, or that provider would still talk to AWS.
     """
     aliases: list[str | None] = []
-    for block in _blocks(root, "provider"):
+    for block in tfvars.read_blocks(root, "provider"):
         for name, body in block.items():
-            if _unquote(name) != "aws":
+            if tfvars.unquote(name) != "aws":
                 continue
-            alias = _scalar(body.get("alias"))
-            aliases.append(alias or None)
+            alias = tfvars.attribute_value(body.get("alias"))
+            aliases.append(alias if isinstance(alias, str) and alias else None)
     return aliases or [None]
 
 
-def env_region(root: Path) -> str:
-    """The region in the root's ``terraform.tfvars`` (``region``), else us-east-1."""
-    tfvars = root / "terraform.tfvars"
-    if tfvars.is_file():
-        with tfvars.open() as handle:
-            values = hcl2.load(handle)
-        region = _scalar(values.get("region")) or _scalar(values.get("aws_region"))
-        if region:
-            return region
-    return DEFAULT_REGION
-
-
 def render_override(
-    *, state_path: Path, endpoint: str, provider_aliases: Iterable[str | None]
+    *,
+    state_path: Path,
+    endpoint: str,
+    provider_aliases: Iterable[str | None],
+    account_id: str = MOTO_ACCOUNT_ID,
 ) -> str:
     """HCL of the override file (``terraform fmt`` aligns it afterwards when terraform exists)."""
     lines = [
@@ -458,7 +465,7 @@ def render_override(
         if alias:
             lines.append(f"  alias = {_quote(alias)}")
         lines += [
-            f'  allowed_account_ids = ["{MOTO_ACCOUNT_ID}"]',
+            f"  allowed_account_ids = [{_quote(account_id)}]",
             "  s3_use_path_style = true",
             "  skip_credentials_validation = true",
             "  skip_metadata_api_check = true",
@@ -469,27 +476,6 @@ def render_override(
             "}",
         ]
     return "\n".join(lines) + "\n"
-
-
-def _blocks(root: Path, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for path in sorted(root.glob("*.tf")):
-        with path.open() as handle:
-            parsed = hcl2.load(handle)
-        found.extend(parsed.get(kind, []))
-    return found
-
-
-def _scalar(value: Any) -> str:
-    """A string attribute as python-hcl2 returns it (a one-element list, maybe quoted) → str."""
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    return _unquote(value) if isinstance(value, str) else ""
-
-
-def _unquote(value: str) -> str:
-    """python-hcl2 keeps the quotes of some strings (block labels, attribute values)."""
-    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
 def _quote(value: str) -> str:

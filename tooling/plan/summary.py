@@ -5,7 +5,7 @@ imports and forgets counted; moves listed), from :mod:`tooling.plan.model`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tooling.plan.model import Counts, Plan, parse_plan, read_plan
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class PlanSummary:
     """Resource addresses per kind of change in one saved plan, and Terraform's verdict."""
 
-    counts: Counts
+    counts: Counts = field(default_factory=Counts)  # empty: a plan without changes
     add: tuple[str, ...] = ()  # creates (replacements are under `replace`)
     change: tuple[str, ...] = ()
     destroy: tuple[str, ...] = ()  # deletes (replacements are under `replace`)

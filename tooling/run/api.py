@@ -66,8 +66,11 @@ def caller_credentials(deployed: DeployedEnv) -> Any:
     from botocore.credentials import Credentials
 
     if deployed.endpoint:
+        chosen = deployed.credentials or FAKE_CREDENTIALS
         return Credentials(
-            FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+            chosen["AWS_ACCESS_KEY_ID"],
+            chosen["AWS_SECRET_ACCESS_KEY"],
+            chosen.get("AWS_SESSION_TOKEN") if deployed.credentials else None,
         )
     import boto3
 

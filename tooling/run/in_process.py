@@ -88,9 +88,13 @@ def handler_settings(
 
 
 def build_handler(
-    settings: Mapping[str, str], endpoint: str, handler_dir: Path | None = None
+    settings: Mapping[str, str],
+    endpoint: str,
+    handler_dir: Path | None = None,
+    credentials: Mapping[str, str] | None = None,
 ) -> Any:
-    """The handler's application built from ``settings``, its clients on the emulator."""
+    """The handler's application built from ``settings``, its clients on the emulator signing
+    with ``credentials`` (those of the env's moto account; by default the fake ones)."""
     directory = str(handler_dir or paths.HANDLER_DIR)
     if directory not in sys.path:
         sys.path.insert(0, directory)
@@ -104,9 +108,11 @@ def build_handler(
     from file_processor.config import load_config
 
     config = load_config(settings)
+    chosen = credentials or FAKE_CREDENTIALS
     session = boto3.session.Session(
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=chosen["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=chosen["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=chosen.get("AWS_SESSION_TOKEN") if credentials else None,
         region_name=config.region,
     )
     level = os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -123,11 +129,15 @@ def call_handler(
     endpoint: str,
     lambda_client: Any,
     function_name: str,
+    *,
+    credentials: Mapping[str, str] | None = None,
 ) -> Any:
     """Run ``event`` through the handler in-process, configured as ``function_name`` is."""
     configuration = deployed_configuration(lambda_client, function_name)
     variables = dict(configuration.get("Environment", {}).get("Variables", {}))
-    application = build_handler(handler_settings(deployment, variables), endpoint)
+    application = build_handler(
+        handler_settings(deployment, variables), endpoint, credentials=credentials
+    )
     context = FakeContext(
         function_name=function_name,
         timeout_seconds=int(configuration.get("Timeout", 300)),

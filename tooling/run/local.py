@@ -139,7 +139,12 @@ def run_event(
                     "--in-process needs the emulator", hint="use --env=local or --emulated"
                 )
             response = in_process.call_handler(
-                event, deployment, deployed.endpoint, clients["lambda"], function_name
+                event,
+                deployment,
+                deployed.endpoint,
+                clients["lambda"],
+                function_name,
+                credentials=deployed.credentials,
             )
             invocation = Invocation(function_name, 200, response)
             how = "in-process: the handler's log lines went to this terminal"

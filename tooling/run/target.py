@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tooling.core import envs
 from tooling.deploy import flows
-from tooling.emulator import lifecycle
+from tooling.emulator import override
 from tooling.stack.deployment import Deployment, aws_clients
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ class DeployedEnv:
     clients: Mapping[str, Any]
     # The emulator's endpoint; None for an env in AWS.
     endpoint: str | None = None
+    # On the emulator: the credentials (as env vars) of the env's own moto account.
+    credentials: Mapping[str, str] | None = None
 
     @property
     def on_emulator(self) -> bool:
@@ -64,7 +66,10 @@ def connect(env: str, *, emulated: bool = False, mirror_config: str | None = Non
     deployment = Deployment.from_outputs(
         flows.output(name, emulated=emulator, mirror_config=mirror_config)
     )
-    endpoint = lifecycle.ensure_running(lifecycle.default_emulator()) if emulator else None
-    return DeployedEnv(
-        name, deployment, aws_clients(deployment.region, endpoint=endpoint), endpoint
-    )
+    if not emulator:
+        return DeployedEnv(name, deployment, aws_clients(deployment.region))
+    # Each env lives in its own moto account on the emulator: sign as the tooling there.
+    environment = override.emulated_aws_environment(name)
+    endpoint = environment["AWS_ENDPOINT_URL"]
+    clients = aws_clients(deployment.region, endpoint=endpoint, credentials=environment)
+    return DeployedEnv(name, deployment, clients, endpoint, environment)

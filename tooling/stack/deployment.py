@@ -206,14 +206,20 @@ def _record(kind: type, value: Any, name: str, problems: list[str]) -> Any:
     return kind(**converted)
 
 
-def aws_clients(region: str, *, endpoint: str | None = None) -> dict[str, Any]:
-    """boto3 clients (:data:`CLIENT_NAMES`); the emulator's fake creds when ``endpoint``."""
+def aws_clients(
+    region: str, *, endpoint: str | None = None, credentials: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """boto3 clients (:data:`CLIENT_NAMES`). With ``endpoint`` (the emulator) they sign with
+    ``credentials`` (``AWS_ACCESS_KEY_ID``/``…SECRET…``/``…SESSION_TOKEN`` as env vars: those of
+    the env's own moto account), by default the fake ones of moto's default account."""
     import boto3  # slow import: only when a command talks to a deployed env
 
     if endpoint:
+        chosen = credentials or FAKE_CREDENTIALS
         session = boto3.Session(
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=chosen["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=chosen["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=chosen.get("AWS_SESSION_TOKEN") if credentials else None,
             region_name=region,
         )
     else:

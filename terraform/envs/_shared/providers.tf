@@ -1,4 +1,5 @@
-# Shared by dev, staging and prod (symlinked); the local env has its own (emulator endpoints).
+# Shared by every env root (symlinked). On the emulator (local, and any env with --emulated) the
+# tooling's generated emulator_override.tf points this provider at moto: tooling/emulator/override.py.
 
 provider "aws" {
   region              = var.region

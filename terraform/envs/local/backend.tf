@@ -1,6 +1,1 @@
-# State of the local env lives in the git-ignored per-env work dir of the repository.
-terraform {
-  backend "local" {
-    path = "../../../.work/local/terraform.tfstate"
-  }
-}
+../_shared/backend.tf

@@ -20,8 +20,9 @@ import pytest
 from tooling.build import package
 from tooling.core import envs, paths, tools
 from tooling.core.errors import ToolingError
-from tooling.deploy import flows, target
+from tooling.deploy import flows, report, target
 from tooling.plan import guard
+from tooling.tf.runner import TerraformRunner
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -271,8 +272,9 @@ def test_deploy_to_protected_env_without_terminal_or_yes_refuses(repo, monkeypat
 def test_deploy_to_protected_env_with_yes_applies(repo, monkeypatch):
     monkeypatch.setattr(package, "build", lambda settings=None: _built())
     monkeypatch.setattr(sys, "stdin", _NotATerminal())
-    outputs = flows.deploy("prod", yes=True, allow_destroy="INC-1: recreate bucket")
-    assert outputs["package_hash"] == ZIP_V1_HASH
+    report = flows.deploy("prod", yes=True, allow_destroy="INC-1: recreate bucket")
+    assert report.outputs["package_hash"] == ZIP_V1_HASH
+    assert report.applied
     assert repo.guard_calls[-1][1:] == ("prod", "INC-1: recreate bucket")
 
 
@@ -299,7 +301,8 @@ def test_deploy_to_unprotected_env_needs_no_confirmation_and_is_idempotent(
     capsys.readouterr()
     # WHEN deploying again with nothing changed THEN nothing is applied and outputs are the same
     second = flows.deploy("dev")
-    assert first == second
+    assert first.outputs == second.outputs
+    assert (first.applied, second.applied) == (True, False)
     assert not (repo.path / ".work" / "dev" / "tfplan").exists()
     assert "nothing to apply" in capsys.readouterr().err
     assert len(repo.guard_calls) == 1  # only the first deploy reached apply
@@ -328,12 +331,12 @@ def test_destroy_of_real_dev_needs_confirmation_without_terminal(repo, monkeypat
 
 def test_outputs_format_as_lines_or_json():
     outputs = {"api_url": "http://x", "region": "eu-west-1", "ids": [1, 2]}
-    assert flows.format_outputs(outputs).splitlines() == [
+    assert report.format_outputs(outputs).splitlines() == [
         "api_url = http://x",
         "ids     = [1, 2]",
         "region  = eu-west-1",
     ]
-    assert json.loads(flows.format_outputs(outputs, as_json=True)) == outputs
+    assert json.loads(report.format_outputs(outputs, as_json=True)) == outputs
 
 
 def test_backend_config_from_env_var_must_exist(repo, monkeypatch, tmp_path):
@@ -418,3 +421,27 @@ def test_plan_for_another_emulator_endpoint_is_stale(repo, monkeypatch):
     # THEN apply refuses: the plan was made for another target
     with pytest.raises(ToolingError, match="made for another target"):
         flows.apply("local")
+
+
+def test_a_deploy_with_nothing_to_change_skips_the_json_rendering(repo, monkeypatch):
+    # GIVEN dev deployed once, and `show -json` (a provider start on real roots) counted
+    monkeypatch.setattr(package, "build", lambda settings=None: _built())
+    flows.deploy("dev")
+    shows: list[Path] = []
+    real_show_json = TerraformRunner.show_json
+
+    def counted(self, plan_file=None):
+        shows.append(plan_file)
+        return real_show_json(self, plan_file)
+
+    monkeypatch.setattr(TerraformRunner, "show_json", counted)
+    # WHEN deployed again with nothing changed
+    again = flows.deploy("dev")
+    # THEN nothing was applied and no `show -json` ran
+    assert not again.applied
+    assert shows == []
+    # AND `plan` still writes the plan JSON every time (the PR comment and drift check read it)
+    flows.plan("dev")
+    assert len(shows) == 1
+    assert (repo.path / ".work" / "dev" / "tfplan.json").is_file()
+    assert (repo.path / ".work" / "dev" / "plan.txt").read_text().startswith("\nNo changes.")

@@ -11,7 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tooling.emulator import lifecycle
+from tooling.core.local_aws import TOOLING_SESSION_NAME, tooling_role_arn
+from tooling.emulator import iam, lifecycle
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -325,6 +326,27 @@ def test_the_toolings_own_credentials_are_never_checked(stack: Stack):
     # AND the role's own identity is still readable
     caller = stack.as_role("sts").get_caller_identity()
     assert caller["Arn"].endswith(f":assumed-role/{stack.role_name}/{stack.role_name}")
+
+
+def test_the_toolings_sessions_in_other_accounts_are_never_checked(stack: Stack):
+    # GIVEN the tooling acting in another moto account, as it does for an emulated env: a session
+    # of its own role there (no such role exists; moto's STS issues the session anyway)
+    account = "333333333333"
+    issued = client(stack.emulator, "sts").assume_role(
+        RoleArn=tooling_role_arn(account), RoleSessionName=TOOLING_SESSION_NAME
+    )["Credentials"]
+    session = {
+        "aws_access_key_id": issued["AccessKeyId"],
+        "aws_secret_access_key": issued["SecretAccessKey"],
+        "aws_session_token": issued["SessionToken"],
+    }
+    # WHEN it creates and uses resources there THEN nothing is refused (no policy allows it)
+    s3 = client(stack.emulator, "s3", session)
+    s3.create_bucket(Bucket=f"tooling-{stack.tag}")
+    s3.put_object(Bucket=f"tooling-{stack.tag}", Key="k", Body=b"x")
+    assert s3.get_object(Bucket=f"tooling-{stack.tag}", Key="k")["Body"].read() == b"x"
+    # AND a function role's session in that account would be checked (the rule is by role)
+    assert not iam.is_tooling_role(stack.role_arn)
 
 
 def test_a_session_key_with_a_wrong_token_is_refused(stack: Stack):

@@ -38,8 +38,20 @@ def moto(tmp_path: Path) -> Iterator[lifecycle.Emulator]:
 
 @pytest.fixture
 def running(moto: lifecycle.Emulator) -> lifecycle.Emulator:
+    """A started emulator of the test's own: for tests that stop, restart or wipe it."""
     lifecycle.start(moto)
     return moto
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[lifecycle.Emulator]:
+    """One started emulator for the tests that only use it (each start costs ~2 s of CPU)."""
+    chosen = lifecycle.Emulator(
+        port=lifecycle.free_port(), state_dir=tmp_path_factory.mktemp("shared-emulator")
+    )
+    lifecycle.start(chosen)
+    yield chosen
+    lifecycle.stop(chosen)
 
 
 def test_start_runs_a_healthy_server_and_records_it(moto: lifecycle.Emulator) -> None:
@@ -58,15 +70,15 @@ def test_start_runs_a_healthy_server_and_records_it(moto: lifecycle.Emulator) ->
     assert lifecycle.status(moto) == started
 
 
-def test_start_twice_reuses_the_running_server(running: lifecycle.Emulator) -> None:
-    # GIVEN a running emulator
-    first = lifecycle.status(running)
+def test_start_twice_reuses_the_running_server(shared: lifecycle.Emulator) -> None:
+    # GIVEN a shared emulator
+    first = lifecycle.status(shared)
     # WHEN start is called again (what ensure_running does on every deploy)
-    endpoint = lifecycle.ensure_running(running)
+    endpoint = lifecycle.ensure_running(shared)
     # THEN the same process keeps serving, with the same instance id
-    assert endpoint == running.endpoint
-    assert lifecycle.status(running).pid == first.pid
-    assert lifecycle.instance_id(running) == first.instance_id
+    assert endpoint == shared.endpoint
+    assert lifecycle.status(shared).pid == first.pid
+    assert lifecycle.instance_id(shared) == first.instance_id
 
 
 def test_stop_ends_the_server_and_status_says_so(running: lifecycle.Emulator) -> None:
@@ -183,9 +195,9 @@ def test_fake_environment_points_at_the_emulator() -> None:
     assert env["AWS_ACCESS_KEY_ID"] == "test"
 
 
-def test_objects_in_a_tls_only_bucket_are_reachable(running: lifecycle.Emulator) -> None:
+def test_objects_in_a_tls_only_bucket_are_reachable(shared: lifecycle.Emulator) -> None:
     # GIVEN a bucket with the TLS-only policy every bucket of the stack carries
-    s3 = _s3(running.endpoint)
+    s3 = _s3(shared.endpoint)
     s3.create_bucket(Bucket="tls-only")
     policy = {
         "Version": "2012-10-17",
@@ -210,12 +222,12 @@ def test_objects_in_a_tls_only_bucket_are_reachable(running: lifecycle.Emulator)
     assert json.loads(s3.get_bucket_policy(Bucket="tls-only")["Policy"]) == policy
 
 
-def test_a_log_group_key_can_be_changed_in_place(running: lifecycle.Emulator) -> None:
+def test_a_log_group_key_can_be_changed_in_place(shared: lifecycle.Emulator) -> None:
     # GIVEN a KMS-encrypted log group in the emulator (moto itself lacks AssociateKmsKey)
     clients = {
         name: boto3.client(
             name,
-            endpoint_url=running.endpoint,
+            endpoint_url=shared.endpoint,
             region_name="us-east-1",
             aws_access_key_id="test",
             aws_secret_access_key="test",
@@ -239,3 +251,76 @@ def test_a_log_group_key_can_be_changed_in_place(running: lifecycle.Emulator) ->
     assert (swapped, key_of_group()) == (second, None)
     with pytest.raises(clients["logs"].exceptions.ResourceNotFoundException):
         clients["logs"].associate_kms_key(logGroupName="/missing", kmsKeyId=second)
+
+
+def _deployed(work_root: Path, name: str, marker: dict[str, str]) -> Path:
+    """A work dir with a state, recorded against the emulator ``marker`` describes."""
+    work = work_root / name
+    work.mkdir(parents=True)
+    (work / "terraform.tfstate").write_text('{"serial": 1}')
+    (work / lifecycle.STATE_MARKER_NAME).write_text(marker["instance_id"] + "\n")
+    (work / lifecycle.TARGET_MARKER_NAME).write_text(json.dumps({"endpoint": marker["endpoint"]}))
+    return work
+
+
+def test_a_restart_resets_and_names_every_env_deployed_to_that_emulator(
+    shared: lifecycle.Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN local and prod (emulated) deployed to this emulator before it restarted, and dev
+    # (emulated) deployed to another emulator that is still up
+    work_root = tmp_path / ".work"
+    gone = {"instance_id": "before-the-restart", "endpoint": shared.endpoint}
+    local = _deployed(work_root, "local", gone)
+    prod = _deployed(work_root, "prod-emulated", gone)
+    elsewhere = {"instance_id": "other", "endpoint": "http://127.0.0.1:1"}
+    dev = _deployed(work_root, "dev-emulated", elsewhere)
+    # WHEN local is prepared against the restarted emulator
+    reset = lifecycle.reset_stale_states(shared, local, work_root=work_root)
+    # THEN both of its envs are reset, and said so by name
+    assert reset == ["local", "prod (emulated)"]
+    assert not (local / "terraform.tfstate").exists()
+    assert not (prod / "terraform.tfstate").exists()
+    said = capsys.readouterr().err
+    assert "reset the Terraform state of local, prod (emulated)" in said
+    # AND the env on the other emulator is left alone
+    assert (dev / "terraform.tfstate").is_file()
+    # AND preparing prod next says nothing more: its reset is already recorded
+    assert lifecycle.reset_stale_states(shared, prod, work_root=work_root) == []
+    assert capsys.readouterr().err == ""
+
+
+def test_status_names_the_envs_deployed_to_the_running_emulator(
+    shared: lifecycle.Emulator, tmp_path: Path
+) -> None:
+    # GIVEN one env deployed to this instance and one to an earlier one
+    work_root = tmp_path / ".work"
+    current = lifecycle.status(shared).instance_id
+    _deployed(work_root, "local", {"instance_id": current, "endpoint": shared.endpoint})
+    _deployed(work_root, "prod-emulated", {"instance_id": "old", "endpoint": shared.endpoint})
+    # WHEN the status is read THEN only the live one is listed
+    found = lifecycle.status(shared, work_root)
+    assert found.deployed_envs == ("local",)
+    assert "envs deployed to it: local" in found.describe()
+
+
+def test_account_credentials_reach_that_account_and_only_it(shared: lifecycle.Emulator) -> None:
+    # GIVEN credentials for another moto account
+    environment = lifecycle.account_credentials(shared, "210987654321")
+
+    def client(service: str, env: dict[str, str]) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=shared.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=env["AWS_SESSION_TOKEN"],
+        )
+
+    # WHEN used THEN the calls land in that account
+    assert client("sts", environment).get_caller_identity()["Account"] == "210987654321"
+    client("sns", environment).create_topic(Name="only-there")
+    # AND the default account (the plain fake credentials) does not see what was made there
+    default = lifecycle.account_credentials(shared, lifecycle.MOTO_ACCOUNT_ID)
+    assert default["AWS_ACCESS_KEY_ID"] == "test"
+    assert client("sns", default).list_topics()["Topics"] == []

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import boto3
 import hcl2
 import pytest
 
+from tooling.core import envs
 from tooling.core.errors import ToolingError
+from tooling.core.local_aws import MOTO_ACCOUNT_ID
 from tooling.emulator import lifecycle, override
 
 if TYPE_CHECKING:
@@ -71,7 +75,18 @@ def envs_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def moto(tmp_path: Path) -> Iterator[lifecycle.Emulator]:
+    """An emulator definition of the test's own, not started."""
     chosen = lifecycle.Emulator(port=lifecycle.free_port(), state_dir=tmp_path / "emulator")
+    yield chosen
+    lifecycle.stop(chosen)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[lifecycle.Emulator]:
+    """One emulator for the tests that only prepare roots on it (each start costs ~2 s CPU)."""
+    chosen = lifecycle.Emulator(
+        port=lifecycle.free_port(), state_dir=tmp_path_factory.mktemp("shared-emulator")
+    )
     yield chosen
     lifecycle.stop(chosen)
 
@@ -120,21 +135,22 @@ def test_endpoint_list_covers_the_stack_without_aliases_of_one_service() -> None
 
 def test_provider_aliases_and_region_are_read_from_the_root(envs_dir: Path) -> None:
     assert override.provider_aliases(envs_dir / "prod") == [None, "us_east_1"]
-    assert override.env_region(envs_dir / "prod") == "eu-west-1"
-    assert override.env_region(envs_dir / "local") == "us-east-1"
+    assert envs.region("prod", envs_dir) == "eu-west-1"
+    assert envs.region("local", envs_dir) == "us-east-1"
+    assert envs.region("dev", envs_dir) == envs.DEFAULT_REGION  # no root, no tfvars
 
 
 def test_prepare_prod_copies_the_root_and_adds_the_override(
-    envs_dir: Path, moto: lifecycle.Emulator, tmp_path: Path
+    envs_dir: Path, shared: lifecycle.Emulator, tmp_path: Path
 ) -> None:
     # GIVEN a real-env root and no emulator running
     work_root = tmp_path / ".work"
     # WHEN it is prepared for the emulator
     root = override.prepare_emulated_root(
-        "prod", emulator_instance=moto, envs_dir=envs_dir, work_root=work_root
+        "prod", emulator_instance=shared, envs_dir=envs_dir, work_root=work_root
     )
     # THEN the emulator runs, and the copy sits next to the real root at the same depth
-    assert lifecycle.status(moto).running
+    assert lifecycle.status(shared).running
     assert root.root_dir == envs_dir / "prod.emulated"
     copied = sorted(p.name for p in root.root_dir.iterdir())
     assert copied == [
@@ -152,29 +168,73 @@ def test_prepare_prod_copies_the_root_and_adds_the_override(
     state = _only(generated["terraform"][0]["backend"][0]["local"]["path"])
     assert (root.root_dir / state).resolve() == (work_root / "prod-emulated" / "terraform.tfstate")
     assert root.work_dir == work_root / "prod-emulated"
-    # AND terraform gets fake credentials and the region, but no -var (prod declares none)
+    # AND terraform gets the region and credentials of prod's own shared account (not the default
+    # one the local env lives in), and no -var (prod declares none)
     assert root.variables == {}
-    assert root.environment["AWS_ACCESS_KEY_ID"] == "test"
     assert root.environment["AWS_REGION"] == "eu-west-1"
-    assert root.environment["AWS_ENDPOINT_URL"] == moto.endpoint
+    assert root.environment["AWS_ENDPOINT_URL"] == shared.endpoint
+    assert root.account_id == envs.emulated_account_id("prod", envs_dir) != MOTO_ACCOUNT_ID
+    assert _caller_account(shared, root.environment) == root.account_id
+    provider = generated["provider"][0]["aws"]
+    assert _only(provider["allowed_account_ids"]) == root.account_id
 
 
-def test_prepare_local_passes_the_endpoint_variable(
-    envs_dir: Path, moto: lifecycle.Emulator, tmp_path: Path
+def test_local_gets_its_emulator_provider_and_backend_the_way_emulated_envs_do(
+    envs_dir: Path, shared: lifecycle.Emulator, tmp_path: Path
 ) -> None:
     # WHEN the local env is prepared
+    work_root = tmp_path / ".work"
     root = override.prepare_emulated_root(
-        "local", emulator_instance=moto, envs_dir=envs_dir, work_root=tmp_path / ".work"
+        "local", emulator_instance=shared, envs_dir=envs_dir, work_root=work_root
     )
-    # THEN it runs in place with the emulator endpoint (and no slow lifecycle rules) as variables
-    assert root.root_dir == envs_dir / "local"
-    assert root.variables == {"emulator_endpoint": moto.endpoint, "bucket_lifecycle_rules": "false"}
-    assert root.work_dir == tmp_path / ".work" / "local"
-    assert not (envs_dir / "local.emulated").exists()
+    # THEN it runs in a generated copy with the override, like `prod --emulated`, so that
+    # terraform/envs/local itself holds only its values
+    assert root.root_dir == envs_dir / "local.emulated"
+    assert not (envs_dir / "local" / override.OVERRIDE_FILE).exists()
+    generated = hcl2.loads((root.root_dir / override.OVERRIDE_FILE).read_text())
+    state = _only(generated["terraform"][0]["backend"][0]["local"]["path"])
+    assert (root.root_dir / state).resolve() == work_root / "local" / "terraform.tfstate"
+    provider = generated["provider"][0]["aws"]
+    assert _only(_only(provider["endpoints"])["lambda"]) == shared.endpoint
+    # AND only the emulator-only value travels as a variable (the endpoint is in the override)
+    assert root.variables == {"bucket_lifecycle_rules": "false"}
+    assert root.work_dir == work_root / "local"
+    # AND local lives in shared's default account, the one the plain fake credentials reach
+    assert root.account_id == MOTO_ACCOUNT_ID
+    assert root.environment["AWS_ACCESS_KEY_ID"] == "test"
+    assert _only(provider["allowed_account_ids"]) == MOTO_ACCOUNT_ID
+
+
+def test_emulated_envs_do_not_share_account_wide_settings(
+    envs_dir: Path, shared: lifecycle.Emulator, tmp_path: Path
+) -> None:
+    # GIVEN local and prod in one region (as in this repo), prepared on one emulator
+    (envs_dir / "prod" / "terraform.tfvars").write_text('region = "us-east-1"\n')
+    work_root = tmp_path / ".work"
+    local = override.prepare_emulated_root(
+        "local", emulator_instance=shared, envs_dir=envs_dir, work_root=work_root
+    )
+    prod = override.prepare_emulated_root(
+        "prod", emulator_instance=shared, envs_dir=envs_dir, work_root=work_root
+    )
+    # WHEN each sets API Gateway's account-wide CloudWatch role, as each root's api module does
+    for root, role in ((local, "local-role"), (prod, "prod-role")):
+        _apigateway(root.environment).update_account(
+            patchOperations=[
+                {
+                    "op": "replace",
+                    "path": "/cloudwatchRoleArn",
+                    "value": f"arn:aws:iam::{root.account_id}:role/{role}",
+                }
+            ]
+        )
+    # THEN neither overwrote the other's (before, the second deploy flipped the first's plan)
+    assert _apigateway(local.environment).get_account()["cloudwatchRoleArn"].endswith("local-role")
+    assert _apigateway(prod.environment).get_account()["cloudwatchRoleArn"].endswith("prod-role")
 
 
 def test_prepare_resets_state_left_by_an_earlier_emulator(
-    envs_dir: Path, moto: lifecycle.Emulator, tmp_path: Path
+    envs_dir: Path, shared: lifecycle.Emulator, tmp_path: Path
 ) -> None:
     # GIVEN local state recorded against another emulator instance
     work = tmp_path / ".work" / "local"
@@ -183,15 +243,17 @@ def test_prepare_resets_state_left_by_an_earlier_emulator(
     (work / lifecycle.STATE_MARKER_NAME).write_text("an-emulator-long-gone\n")
     # WHEN the local env is prepared
     override.prepare_emulated_root(
-        "local", emulator_instance=moto, envs_dir=envs_dir, work_root=tmp_path / ".work"
+        "local", emulator_instance=shared, envs_dir=envs_dir, work_root=tmp_path / ".work"
     )
     # THEN the stale state is gone and the current instance is recorded
     assert not (work / "terraform.tfstate").exists()
-    assert (work / lifecycle.STATE_MARKER_NAME).read_text().strip() == lifecycle.instance_id(moto)
+    assert (work / lifecycle.STATE_MARKER_NAME).read_text().strip() == lifecycle.instance_id(shared)
+    target = json.loads((work / lifecycle.TARGET_MARKER_NAME).read_text())
+    assert target == {"endpoint": shared.endpoint, "account_id": MOTO_ACCOUNT_ID}
 
 
 def test_regenerating_replaces_a_stale_copy(
-    envs_dir: Path, moto: lifecycle.Emulator, tmp_path: Path
+    envs_dir: Path, shared: lifecycle.Emulator, tmp_path: Path
 ) -> None:
     # GIVEN an earlier copy holding a file the real root no longer has
     stale = envs_dir / "prod.emulated"
@@ -199,7 +261,7 @@ def test_regenerating_replaces_a_stale_copy(
     (stale / "removed.tf").write_text("# gone from the real root\n")
     # WHEN prepared again
     override.prepare_emulated_root(
-        "prod", emulator_instance=moto, envs_dir=envs_dir, work_root=tmp_path / ".work"
+        "prod", emulator_instance=shared, envs_dir=envs_dir, work_root=tmp_path / ".work"
     )
     # THEN the copy mirrors the real root only
     assert not (stale / "removed.tf").exists()
@@ -228,6 +290,24 @@ def test_generated_override_is_terraform_fmt_clean(tmp_path: Path) -> None:
 
     check = subprocess.run(["terraform", "fmt", "-check", str(target)], check=False)
     assert check.returncode == 0
+
+
+def _session(environment: dict[str, str]) -> Any:
+    return boto3.Session(
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=environment["AWS_SESSION_TOKEN"],
+        region_name=environment["AWS_REGION"],
+    )
+
+
+def _caller_account(emulator: lifecycle.Emulator, environment: dict[str, str]) -> str:
+    sts = _session(environment).client("sts", endpoint_url=emulator.endpoint)
+    return str(sts.get_caller_identity()["Account"])
+
+
+def _apigateway(environment: dict[str, str]) -> Any:
+    return _session(environment).client("apigateway", endpoint_url=environment["AWS_ENDPOINT_URL"])
 
 
 def _which(name: str) -> str | None:

@@ -22,7 +22,8 @@ FAKE_TERRAFORM = textwrap.dedent(
         log.write(json.dumps({{
             "argv": sys.argv[1:],
             "cwd": os.getcwd(),
-            "env": {{k: v for k, v in os.environ.items() if k.startswith("TF_") or k == "EXTRA"}},
+            "env": {{k: v for k, v in os.environ.items()
+                    if k.startswith("TF_") or k in ("EXTRA", "GOGC")}},
         }}) + "\\n")
     sys.stdout.write(os.environ.get("FAKE_TF_STDOUT", ""))
     sys.stderr.write(os.environ.get("FAKE_TF_STDERR", ""))
@@ -83,7 +84,7 @@ def test_plan_passes_variables_as_var_flags_and_saves_the_plan(
     # GIVEN the fake reports "changes present" (exit 2 under -detailed-exitcode)
     monkeypatch.setenv("FAKE_TF_EXIT", "2")
     # WHEN a plan is saved with variables
-    has_changes = runner.plan(tmp_path / "tfplan", {"package_path": "../d/h.zip", "a": "1"})
+    result = runner.plan(tmp_path / "tfplan", {"package_path": "../d/h.zip", "a": "1"})
     # THEN variables are -var flags in a stable order and the plan goes to -out
     (call,) = fake_terraform()
     assert call["argv"] == [
@@ -96,7 +97,7 @@ def test_plan_passes_variables_as_var_flags_and_saves_the_plan(
         "-var=a=1",
         "-var=package_path=../d/h.zip",
     ]
-    assert has_changes is True
+    assert result.has_changes is True
 
 
 def test_commands_run_in_the_root_with_automation_env(runner, fake_terraform, tmp_path):
@@ -212,24 +213,85 @@ def test_terraform_missing_is_a_clear_error(tmp_path, monkeypatch):
         TerraformRunner(tmp_path, tmp_path / "data")
 
 
-def test_show_plan_reads_json_and_text_side_by_side_without_leaking_env(
-    runner, fake_terraform, tmp_path, monkeypatch
+def test_plan_text_comes_from_the_plans_own_output_without_a_second_show(
+    runner, fake_terraform, tmp_path, monkeypatch, capfd
 ):
-    # GIVEN a saved plan and a terraform that prints a JSON document
+    # GIVEN a plan that prints refresh progress, then the plan itself
+    monkeypatch.setenv(
+        "FAKE_TF_STDOUT",
+        "aws_s3_bucket.b: Refreshing state... [id=b]\n"
+        "\nPlan: 1 to add, 0 to change, 0 to destroy.\n",
+    )
+    monkeypatch.setenv("FAKE_TF_EXIT", "2")
+    # WHEN the plan is saved
+    result = runner.plan(tmp_path / "tfplan", {})
+    # THEN the person saw everything live, the text holds only the plan, and no `show` ran
+    assert "Refreshing state" in capfd.readouterr().out
+    assert result.text == "\nPlan: 1 to add, 0 to change, 0 to destroy.\n"
+    assert [call["argv"][0] for call in fake_terraform()] == ["plan"]
+
+
+def test_apply_does_not_list_the_outputs_a_second_time(runner, tmp_path, monkeypatch, capfd):
+    # GIVEN an apply that ends with Terraform's own outputs listing
+    monkeypatch.setenv(
+        "FAKE_TF_STDOUT",
+        'x: Creating...\n\nApply complete! Resources: 1 added.\n\nOutputs:\n\napi_url = "u"\n',
+    )
     plan = tmp_path / "tfplan"
     plan.write_bytes(b"plan")
-    monkeypatch.setenv("FAKE_TF_STDOUT", '{"format_version": "1.2"}')
-    monkeypatch.delenv("TF_DATA_DIR", raising=False)
-    # WHEN both renderings are read at once
-    as_json, as_text = runner.show_plan(plan)
-    # THEN each came from its own `show` call, both with the runner's environment …
-    assert as_json == {"format_version": "1.2"}
-    assert as_text == '{"format_version": "1.2"}'
-    calls = fake_terraform()
-    assert sorted(call["argv"][:2] for call in calls) == [["show", "-json"], ["show", "-no-color"]]
-    assert {call["env"]["TF_DATA_DIR"] for call in calls} == {str(runner.data_dir)}
-    # … and the threads left the process environment as it was
-    assert "TF_DATA_DIR" not in os.environ
+    # WHEN the saved plan is applied
+    runner.apply_saved_plan(plan)
+    # THEN the progress and the result are shown, the outputs are left to the task
+    out = capfd.readouterr().out
+    assert "Apply complete! Resources: 1 added." in out
+    assert "Outputs:" not in out
+    assert "api_url" not in out
+
+
+def test_colour_codes_never_reach_an_error_message(runner, monkeypatch):
+    # GIVEN terraform fails with coloured stderr (as it does on a terminal)
+    monkeypatch.setenv(
+        "FAKE_TF_STDERR",
+        "\x1b[31m╷\x1b[0m\n\x1b[31m│\x1b[0m \x1b[1m\x1b[31mError: \x1b[0m\x1b[0m\x1b[1m"
+        "Missing region value\x1b[0m\n",
+    )
+    monkeypatch.setenv("FAKE_TF_EXIT", "1")
+    # WHEN it runs captured or streamed
+    for call in (runner.output_json, runner.validate):
+        with pytest.raises(ToolingError) as error:
+            call()
+        # THEN the message and hint carry no escape codes, and the hint is the specific one
+        assert "\x1b" not in str(error.value)
+        assert "Error: Missing region value" in error.value.message
+        assert "backend.hcl" in error.value.hint
+
+
+@pytest.mark.parametrize(
+    ("stderr", "hint_says"),
+    [
+        ("Error: AWS account ID not allowed: 999999999999", "allowed_account_ids"),
+        ('The attribute "bucket" is required by the backend.', "bucket, key and region"),
+        ("Error: S3 bucket does not exist.", "state bucket"),
+        ("api error ExpiredToken: The security token included in the request is expired", "sso"),
+        ("operation error S3: ListObjectsV2, StatusCode: 403, api error AccessDenied", "s3:"),
+    ],
+)
+def test_failures_people_meet_get_a_specific_hint(runner, monkeypatch, stderr, hint_says):
+    monkeypatch.setenv("FAKE_TF_STDERR", stderr + "\n")
+    monkeypatch.setenv("FAKE_TF_EXIT", "1")
+    with pytest.raises(ToolingError) as error:
+        runner.init()
+    assert hint_says in error.value.hint
+
+
+def test_go_collects_garbage_less_often_unless_the_user_chose(runner, fake_terraform, monkeypatch):
+    # GIVEN no GOGC WHEN terraform runs THEN it (and its provider) get the tooling's setting
+    monkeypatch.delenv("GOGC", raising=False)
+    runner.validate()
+    # GIVEN the user's own GOGC WHEN terraform runs THEN theirs is kept
+    monkeypatch.setenv("GOGC", "150")
+    runner.validate()
+    assert [call["env"]["GOGC"] for call in fake_terraform()] == ["400", "150"]
 
 
 def test_init_waits_for_the_plugin_cache_lock(runner, fake_terraform, tmp_path):

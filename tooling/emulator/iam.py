@@ -136,7 +136,9 @@ def install() -> None:
             session = signing_session(dict(self.headers), self.querystring)
         except InvalidSessionTokenError:
             raise _invalid_token(self) from None
-        if session is None:
+        if session is None or is_tooling_role(session.role_arn):
+            # Not a function's session (test/test, or the tooling acting in another moto
+            # account): moto's own hook, which is off.
             original(self, iam_request_cls, resource)
             return
         _authorize(self, session, resource)
@@ -183,8 +185,6 @@ def signing_session(headers: Mapping[str, str], query: Mapping[str, Any]) -> Ses
                     continue
                 if assumed.session_token != token:
                     raise InvalidSessionTokenError(access_key)
-                if is_tooling_role(assumed.role_arn):
-                    return None  # the tooling acting in another moto account: never checked
                 return Session(
                     access_key,
                     account_id,

@@ -207,6 +207,17 @@ def handle(handler: Any, request: dict[str, Any], log_handler: LambdaLogHandler)
     return {"type": "result", "payload": payload}
 
 
+# The marker line that ends the output of the handler's import (before the first request).
+INIT_REQUEST_ID = "init"
+
+
+def end_of_output(marker: bytes, request_id: str) -> None:
+    """Flush, then write ``TOKEN REQUEST_ID``: everything before it belongs to that request."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(1, marker + b" " + request_id.encode("ascii") + b"\n")
+
+
 def main(argv: list[str]) -> int:
     request_fd, response_fd = int(argv[0]), int(argv[1])
     code_dir, sdk_dir, handler_spec, token = argv[2], argv[3], argv[4], argv[5]
@@ -214,23 +225,24 @@ def main(argv: list[str]) -> int:
     sys.path[:0] = [code_dir, sdk_dir]
     log_handler = LambdaLogHandler()
     logging.getLogger().addHandler(log_handler)
+    marker = token.encode("ascii")
     try:
         handler = load_handler(handler_spec)
     except Exception as error:
         document = error_document(error, "")
         log_error(document)
+        end_of_output(marker, INIT_REQUEST_ID)
         write_frame(response_fd, {"type": "init_error", "error": document})
         return 1
+    # The init's output is all written before the emulator reads "ready" (its log lines).
+    end_of_output(marker, INIT_REQUEST_ID)
     write_frame(response_fd, {"type": "ready"})
-    marker = token.encode("ascii")
     while True:
         request = read_frame(request_fd)
         if request is None:
             return 0
         answer = handle(handler, request, log_handler)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.write(1, marker + b" " + request["request_id"].encode("ascii") + b"\n")
+        end_of_output(marker, request["request_id"])
         write_frame(response_fd, answer)
 
 

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tooling.emulator.lambda_bootstrap import INIT_REQUEST_ID
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -502,9 +504,13 @@ class Sandbox:
         )
         self._reader.start()
         deadline = started + INIT_GRACE_SECONDS + self.spec.timeout_seconds
+        init_ended = self._ended.setdefault(INIT_REQUEST_ID, threading.Event())
         message = self._receive(deadline, watch_memory=False)
         duration = (time.monotonic() - started) * 1000
         self.init_duration_ms = duration
+        # The reader thread may still be reading the init's output: wait for its end marker.
+        init_ended.wait(2.0)
+        self._ended.pop(INIT_REQUEST_ID, None)
         if message is not None and message.get("type") == "ready":
             return InitResult(True, duration, lines=self.take_lines())
         if message is None:

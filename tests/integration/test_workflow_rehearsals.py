@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from tooling.commands.gitops import emulated_tasks
-from tooling.core import paths
+from tooling.core import envs, paths
 from tooling.emulator import lifecycle, override, settings
 from tooling.gitops import comment, rehearsal
 
@@ -171,12 +171,15 @@ def test_drift_job_reports_a_change_made_behind_terraforms_back(
     assert deployed.dev.succeeded, failure_report(deployed.dev)
     outputs = _outputs(deployed)
     function = outputs["processor_function_name"]
+    # (dev --emulated lives in its own moto account: sign as the tooling there)
+    credentials = lifecycle.account_credentials(stage.emulator, envs.emulated_account_id("dev"))
     client = boto3.client(
         "lambda",
-        endpoint_url=f"http://127.0.0.1:{stage.emulator.port}",
+        endpoint_url=stage.emulator.endpoint,
         region_name=outputs["region"],
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
     )
     client.update_function_configuration(FunctionName=function, Timeout=13)
     # WHEN the scheduled drift job is rehearsed for dev (same workspace: the state is shared)

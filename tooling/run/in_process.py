@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tooling.core import paths
+from tooling.core.errors import ToolingError
 from tooling.core.local_aws import FAKE_CREDENTIALS
 
 if TYPE_CHECKING:
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tooling.stack.deployment import Deployment
-
-SERVICE_NAME = "file-processor"
-# Only used when neither the deployed function nor the outputs name the EMF namespace.
-FALLBACK_METRICS_NAMESPACE = "ServerlessFileProcessor"
 
 
 @dataclass
@@ -75,10 +72,9 @@ def handler_settings(
     deployment: Deployment, deployed: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The function's configuration variables: the deployed ones (size limits, service name,
-    namespace), with the env's bucket, topic, table and region laid over them."""
+    metrics namespace: the compute module is their one source), with the env's bucket, topic,
+    table and region laid over them."""
     return {
-        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-        "POWERTOOLS_METRICS_NAMESPACE": deployment.metrics_namespace or FALLBACK_METRICS_NAMESPACE,
         **(deployed or {}),
         "AWS_REGION": deployment.region,
         "BUCKET_NAME": deployment.uploads_bucket_name,
@@ -105,9 +101,16 @@ def build_handler(
 
     from file_processor.application import build_application
     from file_processor.aws import build_clients
-    from file_processor.config import load_config
+    from file_processor.config import ConfigError, load_config
 
-    config = load_config(settings)
+    try:
+        config = load_config(settings)
+    except ConfigError as error:
+        raise ToolingError(
+            f"the deployed function's configuration is incomplete: {error}",
+            hint="deploy the env again (`invoke deploy --env=…`): the compute module sets every "
+            "variable the handler needs",
+        ) from error
     chosen = credentials or FAKE_CREDENTIALS
     session = boto3.session.Session(
         aws_access_key_id=chosen["AWS_ACCESS_KEY_ID"],

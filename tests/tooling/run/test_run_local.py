@@ -282,11 +282,27 @@ def test_handler_settings_are_the_deployed_ones_with_the_envs_resources(
 ) -> None:
     aws["lambda"].update_function_configuration(
         FunctionName=PROCESSOR,
-        Environment={"Variables": {"MAX_SYNC_OBJECT_BYTES": "123", "BUCKET_NAME": "deployed"}},
+        Environment={
+            "Variables": {
+                "MAX_SYNC_OBJECT_BYTES": "123",
+                "BUCKET_NAME": "deployed",
+                "POWERTOOLS_METRICS_NAMESPACE": "DeployedNamespace",
+            }
+        },
     )
     deployed = in_process.deployed_variables(aws["lambda"], PROCESSOR)
     settings = in_process.handler_settings(stack, deployed)
     assert settings["MAX_SYNC_OBJECT_BYTES"] == "123"
     assert settings["BUCKET_NAME"] == BUCKET
     assert settings["TOPIC_ARN"] == stack.results_topic_arn
-    assert settings["POWERTOOLS_METRICS_NAMESPACE"] == stack.metrics_namespace
+    # the namespace is the deployed function's own (the compute module is its one source)
+    assert settings["POWERTOOLS_METRICS_NAMESPACE"] == "DeployedNamespace"
+
+
+def test_an_incompletely_configured_function_is_a_clear_error(stack: Deployment) -> None:
+    # GIVEN deployed variables without the Powertools settings the compute module always sets
+    settings = in_process.handler_settings(stack, {"MAX_OBJECT_BYTES": "10"})
+    # WHEN the handler is built from them THEN the error names the variable and says to redeploy
+    with pytest.raises(ToolingError, match="POWERTOOLS_") as raised:
+        in_process.build_handler(settings, "http://127.0.0.1:9")
+    assert "deploy the env again" in raised.value.hint

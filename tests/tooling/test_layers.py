@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import tooling
 from tooling.core import paths
 
 if TYPE_CHECKING:
@@ -15,22 +16,46 @@ if TYPE_CHECKING:
 
 PACKAGE = paths.REPO_ROOT / "tooling"
 
-# subpackage -> the subpackages it may import (besides itself). Mirrors tooling/__init__.py.
-ALLOWED: dict[str, frozenset[str]] = {
-    "core": frozenset(),
-    "build": frozenset({"core"}),
-    "tf": frozenset({"core"}),
-    "plan": frozenset({"core"}),
-    "emulator": frozenset({"core"}),
-    "deploy": frozenset({"core", "tf", "plan", "build", "emulator"}),
-    "stack": frozenset({"core"}),
-    "run": frozenset({"core", "stack", "deploy", "emulator"}),
-    "canary": frozenset({"core", "stack", "run", "deploy", "emulator"}),
-    "ops": frozenset({"core", "stack", "run", "deploy", "emulator"}),
-    "gitops": frozenset({"core", "plan"}),
-    "checks": frozenset({"core", "tf", "gitops"}),
-}
 TOP_LAYER = "commands"  # the invoke tasks may import anything; nothing imports them
+
+
+def declared_layers() -> dict[str, frozenset[str]]:
+    """subpackage -> the subpackages it may import, read from the table in tooling/__init__.py's
+    docstring (``name  what it does  -> a, b``): the one place the layering is written down."""
+    table: dict[str, frozenset[str]] = {}
+    for line in (tooling.__doc__ or "").splitlines():
+        head, arrow, allowed = line.partition("->")
+        words = head.split()
+        if not arrow or not words or not (PACKAGE / words[0]).is_dir():
+            continue
+        names = {name.strip() for name in allowed.split(",")} - {"(nothing)", ""}
+        table[words[0]] = frozenset(names)
+    return table
+
+
+ALLOWED: dict[str, frozenset[str]] = {
+    name: allowed for name, allowed in declared_layers().items() if name != TOP_LAYER
+}
+
+
+def test_the_layer_table_names_real_subpackages_and_goes_one_way():
+    # GIVEN the table in tooling/__init__.py THEN every name in it is a subpackage, the top layer
+    # is declared, and following the arrows never comes back (the table itself has no cycle)
+    assert TOP_LAYER in declared_layers()
+    for name, allowed in ALLOWED.items():
+        assert allowed <= set(ALLOWED), f"{name} -> {sorted(allowed - set(ALLOWED))}"
+    reached: dict[str, set[str]] = {}
+
+    def below(name: str, seen: tuple[str, ...] = ()) -> set[str]:
+        assert name not in seen, f"the layer table loops: {' -> '.join((*seen, name))}"
+        if name not in reached:
+            reached[name] = set().union(
+                *({lower, *below(lower, (*seen, name))} for lower in ALLOWED[name])
+            )
+        return reached[name]
+
+    for name in ALLOWED:
+        assert name not in below(name)
 
 
 def modules() -> list[Path]:

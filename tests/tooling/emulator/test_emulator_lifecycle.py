@@ -195,64 +195,6 @@ def test_fake_environment_points_at_the_emulator() -> None:
     assert env["AWS_ACCESS_KEY_ID"] == "test"
 
 
-def test_objects_in_a_tls_only_bucket_are_reachable(shared: lifecycle.Emulator) -> None:
-    # GIVEN a bucket with the TLS-only policy every bucket of the stack carries
-    s3 = _s3(shared.endpoint)
-    s3.create_bucket(Bucket="tls-only")
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:*",
-                "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
-    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(policy))
-    # WHEN an object is written and read through the emulator
-    s3.put_object(Bucket="tls-only", Key="a b.txt", Body=b"hello")
-    body = s3.get_object(Bucket="tls-only", Key="a b.txt")["Body"].read()
-    # THEN moto's condition-blind policy check does not turn the statement into a blanket deny
-    assert body == b"hello"
-    # AND the policy is still stored as written (Terraform reads it back)
-    assert json.loads(s3.get_bucket_policy(Bucket="tls-only")["Policy"]) == policy
-
-
-def test_a_log_group_key_can_be_changed_in_place(shared: lifecycle.Emulator) -> None:
-    # GIVEN a KMS-encrypted log group in the emulator (moto itself lacks AssociateKmsKey)
-    clients = {
-        name: boto3.client(
-            name,
-            endpoint_url=shared.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        for name in ("kms", "logs")
-    }
-    first, second = (clients["kms"].create_key()["KeyMetadata"]["Arn"] for _ in range(2))
-    clients["logs"].create_log_group(logGroupName="/aws/lambda/probe", kmsKeyId=first)
-
-    def key_of_group() -> str | None:
-        (group,) = clients["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/probe")[
-            "logGroups"
-        ]
-        return group.get("kmsKeyId")
-
-    # WHEN the key is swapped, then removed, as Terraform does for an in-place key change
-    clients["logs"].associate_kms_key(logGroupName="/aws/lambda/probe", kmsKeyId=second)
-    swapped = key_of_group()
-    clients["logs"].disassociate_kms_key(logGroupName="/aws/lambda/probe")
-    # THEN the group reports each key in turn, and an unknown group is a 400, not a 500
-    assert (swapped, key_of_group()) == (second, None)
-    with pytest.raises(clients["logs"].exceptions.ResourceNotFoundException):
-        clients["logs"].associate_kms_key(logGroupName="/missing", kmsKeyId=second)
-
-
 def _deployed(work_root: Path, name: str, marker: dict[str, str]) -> Path:
     """A work dir with a state, recorded against the emulator ``marker`` describes."""
     work = work_root / name

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tooling.core import envs
+from tooling.core.errors import ToolingError
 from tooling.core.local_aws import FAKE_CREDENTIALS
+from tooling.emulator.apigateway import local_invoke_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,16 +67,12 @@ def format_outputs(outputs: Mapping[str, Any], *, as_json: bool = False) -> str:
 
 
 def local_api_url(api_url: str, endpoint: str) -> str | None:
-    """The URL at which the deployed API answers through the emulator (curl, SigV4 clients).
-
-    LEAD: the single call site to wire. Replace the body with
-    ``return tooling.emulator.apigateway.local_invoke_url(api_url, endpoint)`` (plain import
-    at the top of this module; deploy may import emulator) once the emulator stream's API
-    Gateway support lands. Until then there is no local URL to print, and the report leaves the
-    line out.
-    """
-    del api_url, endpoint
-    return None
+    """The URL at which the deployed API answers through the emulator (curl, SigV4 clients);
+    None when ``api_url`` is not an API Gateway invoke URL (nothing to translate)."""
+    try:
+        return local_invoke_url(api_url, endpoint)
+    except ToolingError:
+        return None
 
 
 def next_commands(target: Target, outputs: Mapping[str, Any]) -> list[str]:

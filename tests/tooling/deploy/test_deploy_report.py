@@ -35,6 +35,10 @@ def test_a_local_deploy_reports_outputs_once_the_emulator_and_what_to_run_next()
     assert text.startswith("deployed local: 2 to add, 0 to change")
     assert text.count("uploads_bucket_name") == 1
     assert "emulator: http://127.0.0.1:4623 (moto account 123456789012" in text
+    # AND the URL at which the emulator answers the API (docs/emulator.md, "API Gateway")
+    assert (
+        "API on the emulator: POST http://127.0.0.1:4623/_aws/execute-api/abc123/v1/process"
+    ) in text
     # AND an upload command that works as printed, and the next commands
     assert (
         "aws --endpoint-url http://127.0.0.1:4623 s3 cp FILE "
@@ -56,6 +60,13 @@ def test_an_emulated_real_env_is_named_with_its_flag_and_its_own_account():
     assert ".ci/invoke smoke --env=prod --emulated" in text
     assert "moto account 123456789012" not in text  # prod lives in its own account
     assert "invoke local --event" not in text  # `invoke local` is for the local env
+
+
+def test_an_api_url_the_emulator_cannot_translate_prints_no_local_url():
+    outputs = {**OUTPUTS, "api_url": "https://api.example.com/process"}
+    text = report.DeployReport(_target("local", emulated=True), outputs, False).render()
+    assert "API on the emulator" not in text
+    assert "emulator: http://127.0.0.1:4623" in text
 
 
 def test_a_real_env_has_no_emulator_lines():

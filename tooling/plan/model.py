@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tooling.core.errors import ToolingError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 # Actions that change nothing on their own (a data source read, an untouched resource).
@@ -197,11 +198,41 @@ class Plan:
     def real_drift(self) -> list[tuple[ResourceChange, list[str]]]:
         """(drift entry, changed attributes) per managed object really changed outside Terraform.
 
-        `resource_drift` also lists objects whose refresh only turned null into an empty
-        collection (`tags: null → {}`), which providers do routinely: that is not drift. A
-        deleted object has no attributes listed.
+        `resource_drift` also lists what is not drift a reviewer should see: refreshes that only
+        turned null into an empty collection (`tags: null → {}`), and attributes the resource
+        does not set itself but another resource manages or the provider computes (a bucket's
+        `policy` or `versioning` set by `aws_s3_bucket_policy`/`…_versioning`, a role's
+        `inline_policy`, a value read back as 0 for null). So an attribute counts when the
+        resource's own configuration sets it (`configuration` in the plan JSON; `tags_all` with
+        `tags`), when this plan changes it, or when Terraform lists it among the
+        `relevant_attributes` other changes depend on. A deleted object has no attributes listed.
+        Without a `configuration` section (a hand-made JSON) every attribute counts.
         """
-        return _real_drift(self.drift)
+        return _real_drift(self.drift, self._drift_attribute_filter())
+
+    def _drift_attribute_filter(self) -> Callable[[ResourceChange], set[str] | None]:
+        """For a drift entry: the attributes that may count as drift (None: any)."""
+        configured = configured_attributes(self.raw.get("configuration"))
+        if configured is None:
+            return lambda _drift: None
+        planned = {change.address: change for change in self.resource_changes}
+        relevant = _relevant_attributes(self.raw.get("relevant_attributes"))
+
+        def allowed(drift: ResourceChange) -> set[str] | None:
+            names = set(configured.get(config_address(drift.address), ()))
+            if "tags" in names:
+                names.add("tags_all")  # the provider merges default tags into it
+            follow = planned.get(drift.address)
+            if follow is not None and follow.kind not in INERT_KINDS:
+                names |= set(changed_attribute_names(follow))
+            for resource, attribute in relevant:
+                # (a reference to the whole object, path [], adds no attribute: it does not make
+                # attributes that other resources manage a reviewer's business)
+                if attribute and resource in {drift.address, _without_instance_key(drift.address)}:
+                    names.add(attribute)
+            return names
+
+        return allowed
 
     @property
     def destructive(self) -> list[ResourceChange]:
@@ -210,13 +241,20 @@ class Plan:
 
 
 def _normalised(value: Any) -> Any:
-    """A value with empty collections read as null: providers flip between them on refresh."""
+    """A value with empty collections and zero values read as null.
+
+    Providers built on the plugin SDK cannot tell an unset attribute from its zero value (`""`,
+    `0`, `false`, empty collections): refreshes flip between them (`period: null → 0`) without
+    anything having changed.
+    """
     if isinstance(value, dict):
         items = {k: _normalised(v) for k, v in value.items()}
         return {k: v for k, v in items.items() if v is not None} or None
     if isinstance(value, list):
         items = [_normalised(v) for v in value]
-        return items or None
+        return None if all(item is None for item in items) else items
+    if value is False or value == "" or (isinstance(value, int | float) and value == 0):
+        return None
     return value
 
 
@@ -233,6 +271,7 @@ def drifted_attributes(drift: ResourceChange) -> list[str]:
 
 def _real_drift(
     drift_entries: tuple[ResourceChange, ...],
+    allowed: Callable[[ResourceChange], set[str] | None],
 ) -> list[tuple[ResourceChange, list[str]]]:
     found = []
     for drift in sorted(drift_entries, key=lambda d: d.address):
@@ -241,9 +280,104 @@ def _real_drift(
         if drift.kind == "delete":
             found.append((drift, []))
             continue
-        names = drifted_attributes(drift)
+        counted = allowed(drift)
+        names = [n for n in drifted_attributes(drift) if counted is None or n in counted]
         if names:
             found.append((drift, names))
+    return found
+
+
+def changed_attribute_names(change: ResourceChange) -> list[str]:
+    """Top-level attributes a planned change sets to another (or a not yet known) value."""
+    before = change.before if isinstance(change.before, dict) else {}
+    after = change.after if isinstance(change.after, dict) else {}
+    unknown = change.after_unknown if isinstance(change.after_unknown, dict) else {}
+    names = {
+        k
+        for k in set(before) | set(after)
+        if _normalised(before.get(k)) != _normalised(after.get(k))
+    }
+    return sorted(names | {k for k, v in unknown.items() if v is True})
+
+
+def configured_attributes(configuration: Any) -> dict[str, frozenset[str]] | None:
+    """Configuration address (``module.a.module.b.TYPE.NAME``, no instance keys) → the
+    top-level attributes and blocks its configuration sets; None without a configuration."""
+    if not isinstance(configuration, dict) or not isinstance(
+        configuration.get("root_module"), dict
+    ):
+        return None
+    found: dict[str, frozenset[str]] = {}
+
+    def walk(module: dict[str, Any], prefix: str) -> None:
+        for resource in module.get("resources") or []:
+            if isinstance(resource, dict) and isinstance(resource.get("address"), str):
+                expressions = resource.get("expressions") or {}
+                found[prefix + resource["address"]] = frozenset(expressions)
+        for name, call in (module.get("module_calls") or {}).items():
+            if isinstance(call, dict) and isinstance(call.get("module"), dict):
+                walk(call["module"], f"{prefix}module.{name}.")
+
+    walk(configuration["root_module"], "")
+    return found
+
+
+def config_address(address: str) -> str:
+    """``module.a["x"].aws_t.n[0]`` → ``module.a.aws_t.n``: the resource's configuration block."""
+    parts: list[str] = []
+    rest = address
+    while rest.startswith("module."):
+        name, rest = _split_step(rest[len("module.") :])
+        parts.append(f"module.{name}")
+    parts.append(_without_instance_key(rest))
+    return ".".join(parts)
+
+
+def _split_step(text: str) -> tuple[str, str]:
+    """``NAME[KEY].rest`` → (NAME, rest); a key may hold dots and brackets inside quotes."""
+    index, depth, quoted = 0, 0, False
+    while index < len(text):
+        char = text[index]
+        if char == '"' and (index == 0 or text[index - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char == "[":
+            depth += 1
+        elif not quoted and char == "]":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ".":
+            return _without_instance_key(text[:index]), text[index + 1 :]
+        index += 1
+    return _without_instance_key(text), ""
+
+
+def _without_instance_key(address: str) -> str:
+    """``aws_t.n["k"]`` / ``aws_t.n[0]`` → ``aws_t.n`` (the key of the last step only)."""
+    if not address.endswith("]"):
+        return address
+    depth, quoted = 0, False
+    for index in range(len(address) - 1, -1, -1):
+        char = address[index]
+        if char == '"' and (index == 0 or address[index - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char == "]":
+            depth += 1
+        elif not quoted and char == "[":
+            depth -= 1
+            if depth == 0:
+                return address[:index]
+    return address
+
+
+def _relevant_attributes(raw: Any) -> list[tuple[str, str | None]]:
+    """(resource address, top-level attribute or None for the whole object) Terraform lists as
+    contributing to the plan's changes."""
+    found: list[tuple[str, str | None]] = []
+    for entry in raw or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), str):
+            continue
+        path = entry.get("attribute") or []
+        first = path[0] if path and isinstance(path[0], str) else None
+        found.append((entry["resource"], first))
     return found
 
 

@@ -7,6 +7,12 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
   # The mock cannot render the topic policy documents (notifications.tftest.hcl tests them).
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
@@ -86,38 +92,45 @@ run "failures_topic_delivers_raw_to_the_queue" {
 run "queue_policy_allows_only_the_failures_topic_over_tls" {
   command = plan
 
+  # (the mock cannot render the document: the assertions read its statements)
   assert {
-    condition     = aws_sqs_queue_policy.failures.queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/sfp-failures-euw1-dev"
-    error_message = "The policy must be attached to the failures queue."
+    condition     = aws_sqs_queue.failures.policy == data.aws_iam_policy_document.failures_queue.json
+    error_message = "The queue must be created with its policy (no separate aws_sqs_queue_policy: a second 25 s wait)."
   }
   assert {
     condition = length([
-      for statement in jsondecode(aws_sqs_queue_policy.failures.policy).Statement : statement
-      if statement.Effect == "Deny" && statement.Principal == { AWS = "*" } && statement.Action == "sqs:*"
-      && statement.Resource == "arn:aws:sqs:eu-west-1:123456789012:sfp-failures-euw1-dev"
-      && statement.Condition == { Bool = { "aws:SecureTransport" = "false" } }
+      for statement in data.aws_iam_policy_document.failures_queue.statement : statement
+      if statement.effect == "Deny" && statement.actions == toset(["sqs:*"])
+      && statement.resources == toset(["arn:aws:sqs:eu-west-1:123456789012:sfp-failures-euw1-dev"])
+      && one(statement.principals).identifiers == toset(["*"])
+      && one(statement.condition).test == "Bool" && one(statement.condition).variable == "aws:SecureTransport"
+      && one(statement.condition).values == tolist(["false"])
     ]) == 1
     error_message = "The policy must deny every action on the queue to every principal without TLS."
   }
   assert {
     condition = [
-      for statement in jsondecode(aws_sqs_queue_policy.failures.policy).Statement : statement
-      if statement.Effect == "Allow"
+      for statement in data.aws_iam_policy_document.failures_queue.statement : {
+        actions    = statement.actions
+        resources  = statement.resources
+        principals = one(statement.principals).identifiers
+        condition  = one(statement.condition)
+      }
+      if statement.effect == "Allow"
       ] == [{
-        Sid       = "AllowTheFailuresTopic"
-        Effect    = "Allow"
-        Principal = { Service = "sns.amazonaws.com" }
-        Action    = "sqs:SendMessage"
-        Resource  = "arn:aws:sqs:eu-west-1:123456789012:sfp-failures-euw1-dev"
-        Condition = { ArnEquals = { "aws:SourceArn" = "arn:aws:sns:eu-west-1:123456789012:sfp-failures-euw1-dev" } }
+        actions    = toset(["sqs:SendMessage"])
+        resources  = toset(["arn:aws:sqs:eu-west-1:123456789012:sfp-failures-euw1-dev"])
+        principals = toset(["sns.amazonaws.com"])
+        condition  = { test = "ArnEquals", variable = "aws:SourceArn", values = tolist(["arn:aws:sns:eu-west-1:123456789012:sfp-failures-euw1-dev"]) }
     }]
     error_message = "The only Allow must be SendMessage for SNS, from the failures topic only."
   }
   assert {
     condition = length([
-      for statement in jsondecode(aws_sqs_queue_policy.failures.policy).Statement : statement
-      if statement.Effect == "Deny" && statement.Principal == { AWS = "*" } && statement.Action == "sqs:SendMessage"
-      && statement.Condition == { ArnNotEquals = { "aws:SourceArn" = "arn:aws:sns:eu-west-1:123456789012:sfp-failures-euw1-dev" } }
+      for statement in data.aws_iam_policy_document.failures_queue.statement : statement
+      if statement.effect == "Deny" && statement.actions == toset(["sqs:SendMessage"])
+      && one(statement.condition).test == "ArnNotEquals"
+      && one(statement.condition).values == tolist(["arn:aws:sns:eu-west-1:123456789012:sfp-failures-euw1-dev"])
     ]) == 1
     error_message = "Sending from anywhere but the failures topic (the results topic, an IAM user) must be denied."
   }

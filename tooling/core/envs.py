@@ -24,6 +24,8 @@ LOCAL_ENV = "local"
 EMULATED_WORK_SUFFIX = "-emulated"
 # Region when an env's terraform.tfvars names none (the AWS CLI's and moto's default too).
 DEFAULT_REGION = "us-east-1"
+# The S3 backend's state object of a real env (what `invoke backend-config` writes).
+STATE_KEY = "serverless-file-processor/{env}/terraform.tfstate"
 ACCOUNT_ID_PATTERN = re.compile(r"\d{12}")
 
 

@@ -225,7 +225,7 @@ def backend_problems(target: Target) -> list[AccessProblem]:
             f"the S3 state backend has no {', '.join(missing)}: {where}",
             f"create {_display(backend_file)} with "
             + ", ".join(f'{key} = "…"' for key in S3_BACKEND_REQUIRED)
-            + f' (the state bucket; key e.g. "serverless-file-processor/{target.env}.tfstate"), '
+            + f' (the state bucket; key e.g. "{envs.STATE_KEY.format(env=target.env)}"), '
             f"or export {BACKEND_ENV_VAR}=/path/to/backend.hcl; "
             "docs/tooling.md#deploying-to-a-real-aws-account",
         )

@@ -15,7 +15,6 @@ from tooling.core.errors import ToolingError
 if TYPE_CHECKING:
     from pathlib import Path
 
-STATE_KEY = "serverless-file-processor/{env}/terraform.tfstate"
 # S3 bucket naming rules (lowercase, digits, dots, hyphens; 3 to 63) and AWS region names.
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -41,7 +40,7 @@ def backend_hcl(env: str, bucket: str, region: str) -> str:
         )
     return (
         f'bucket       = "{bucket}"\n'
-        f'key          = "{STATE_KEY.format(env=name)}"\n'
+        f'key          = "{envs.STATE_KEY.format(env=name)}"\n'
         f'region       = "{region}"\n'
         "encrypt      = true\n"
         "use_lockfile = true\n"

@@ -71,6 +71,8 @@ def test_a_fresh_clone_names_all_three_missing_things_and_how_to_provide_them(pr
     assert "['333333333333'], a placeholder" in error.message
     assert "aws sso login" in error.hint
     assert "SFP_BACKEND_CONFIG" in error.hint
+    # AND the state key it suggests is the one `invoke backend-config` writes
+    assert 'key e.g. "serverless-file-processor/prod/terraform.tfstate"' in error.hint
     assert 'allowed_account_ids = ["<the prod account id>"]' in error.hint
     assert "--emulated" in error.hint
     assert "\x1b" not in str(error)

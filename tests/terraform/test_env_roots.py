@@ -80,7 +80,7 @@ def test_every_env_root_uses_the_shared_root_files(env):
 def test_env_roots_export_exactly_the_contract_outputs():
     # GIVEN the shared outputs file WHEN its outputs are listed
     names = [next(iter(block)) for block in load(ENVS_DIR / "_shared" / "outputs.tf")["output"]]
-    # THEN they are exactly the contract outputs the tooling reads (CONTRACTS.md)
+    # THEN they are exactly the outputs the tooling reads (tooling/stack/deployment.py)
     assert names == OUTPUTS
 
 

@@ -24,7 +24,7 @@ SHARED_MAIN = REPO_ROOT / "terraform" / "envs" / "_shared" / "main.tf"
 # How an alarm description ends: `Runbook: ${local.runbook}#<anchor>`.
 ALARM_LINK = re.compile(r"Runbook: \$\{local\.runbook\}#(\S+)$")
 EACH_VALUE = re.compile(r"^\$\{each\.value\.(\w+)\}$")
-# The operator commands of CONTRACTS.md and the existing tasks the runbook uses, with their flags.
+# The operator commands (docs/runbook.md) and the existing tasks the runbook uses, with their flags.
 COMMAND_FLAGS: dict[str, set[str]] = {
     "failures": {"--env", "--json", "--emulated"},
     "redrive": {"--env", "--dry-run", "--key-prefix", "--since", "--yes", "--emulated"},

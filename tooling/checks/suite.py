@@ -3,10 +3,11 @@
 `check` and pytest over ``tests/``; both always run, and the suite fails if either fails. On a
 machine with more than one CPU they run at the same time:
 
-* pytest runs in the foreground on pytest-xdist workers, its progress live. The integration
-  tests stay together on one worker (:mod:`tooling.checks.pytest_plugin`); they mostly wait
-  (Terraform's provider waits, the emulator), so pytest gets one worker more than there are CPUs
-  and the others keep the CPUs busy with the rest of the suite meanwhile;
+* pytest runs in the foreground on pytest-xdist workers, its progress live. Integration tests
+  that share a session fixture (one deployed stack) run on one worker, which builds it once;
+  those with fixtures of their own form groups of their own (:mod:`tooling.checks.pytest_plugin`).
+  They mostly wait (Terraform's provider waits, the emulator), so pytest gets one worker more
+  than there are CPUs and the others keep the CPUs busy with the rest of the suite meanwhile;
 * the checks run in the background at a lower CPU priority (``nice``), so they take the CPU time
   pytest leaves idle instead of slowing its critical path (the integration tests); their output,
   captured per check, and their summary follow pytest's.

@@ -37,7 +37,11 @@ from tooling.plan import guard as plan_guard
 from tooling.plan import review
 from tooling.plan.model import read_plan
 
-COMMIT_HELP = "the commit the comment is about (default: $SFP_COMMIT_SHA, else $GITHUB_SHA)"
+COMMIT_HELP = "the commit the plan is for (default: $SFP_COMMIT_SHA, else $GITHUB_SHA)"
+VERIFY_COMMIT_HELP = (
+    "the commit being deployed; must be the reviewed plan's (default: $SFP_COMMIT_SHA, else "
+    "$GITHUB_SHA)"
+)
 FAILED_LOG_HELP = "the output of the failed step: render a 'failed' report with its error instead"
 REVIEWED_NAME = "reviewed-plan.json"
 
@@ -124,7 +128,7 @@ def plan_record(
         "env": ENV_HELP,
         "reviewed": "the reviewed-plan record (from the plan job's artifact)",
         "emulated": EMULATED_HELP,
-        "commit": COMMIT_HELP,
+        "commit": VERIFY_COMMIT_HELP,
     }
 )
 def plan_verify(

@@ -1,8 +1,9 @@
 """A deployed env seen from outside: its outputs as a typed record, and boto3 clients for it.
 
 The outputs are the contract every env root exports (``terraform/envs/_shared/outputs.tf``,
-CONTRACTS.md). Everything the canary expects and every resource the operator commands touch is
-read from them, never copied from Terraform defaults: a tfvars change moves the expectation too.
+listed in docs/terraform.md). Everything the canary expects and every resource the operator
+commands touch is read from them, never copied from Terraform defaults: a tfvars change moves
+the expectation too.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-# Only what differs from the shared defaults (../_shared/variables.tf). The emulator endpoint and
-# bucket_lifecycle_rules = false come from the tooling (-var), not from here.
+# Only what differs from the shared defaults (../_shared/variables.tf). The emulator endpoint comes
+# from the provider override the tooling generates in the work dir (tooling/emulator/override.py),
+# and bucket_lifecycle_rules = false from its -var; neither is set here.
 environment         = "local"
 region              = "us-east-1"
 allowed_account_ids = ["123456789012"] # moto's default account

@@ -75,7 +75,7 @@ def test_status_prints_one_screen(context: Context, connected: list[Any], capsys
     assert "Failed events waiting: 0" in screen
 
 
-# CONTRACTS.md: the operator commands and their flags, exactly.
+# The operator commands of issue #11 and their flags, exactly (as docs/runbook.md names them).
 CONTRACT = {
     "failures": {"env", "json", "emulated"},
     "redrive": {"env", "dry-run", "key-prefix", "since", "yes", "emulated"},

@@ -19,6 +19,8 @@ measures against the deployed stack, as a client would:
   that sleeps 3 s; median of N PutObject calls (target ≤ 0.2 s);
 * **burst** — 50 uploads sent at once by 10 threads; every result must arrive, none lost
   (target ≤ 20 s from the first PutObject to the last result);
+* **signed POST /process, warm** — SigV4-signed requests to the stage's local URL for an object
+  already uploaded, the api function warm; median of N after one warm-up (target ≤ 0.3 s);
 * **RSS** — the emulator process plus its sandboxes with 4 warm sandboxes of the project's
   handler (2 processor, 2 api: their reserved concurrency), from ``/proc`` (target ≤ 600 MB).
 
@@ -27,6 +29,7 @@ It prints a table and one JSON line. The emulator is stopped at the end, whateve
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -47,6 +50,8 @@ sys.path.insert(0, str(ROOT))
 
 from tooling.core.local_aws import FAKE_CREDENTIALS  # noqa: E402 - after the sys.path line
 from tooling.emulator import lifecycle, override, settings  # noqa: E402
+from tooling.run import api  # noqa: E402
+from tooling.run.target import DeployedEnv  # noqa: E402
 from tooling.stack.deployment import Deployment, aws_clients  # noqa: E402
 from tooling.stack.results import ResultsQueue  # noqa: E402
 
@@ -57,6 +62,7 @@ TARGETS = {
     "cold_s": 5.0,
     "put_with_slow_function_s": 0.2,
     "burst_s": 20.0,
+    "api_post_s": 0.3,
     "rss_mb": 600.0,
 }
 SLOW_FUNCTION = "import time\n\ndef handler(event, context):\n    time.sleep(3)\n    return {}\n"
@@ -84,6 +90,16 @@ def upload_to_result(clients: dict[str, Any], bucket: str, key: str, queue: Resu
     if not envelopes or envelopes[0]["document"]["key"] != key:
         raise SystemExit(f"no result for {key}: {envelopes}")
     return time.monotonic() - started
+
+
+def signed_post(deployed: DeployedEnv, key: str) -> float:
+    """One SigV4-signed ``POST /process`` for ``key``, as a client sends it; its wall time."""
+    started = time.monotonic()
+    answer = api.post_process(deployed, {"key": key})
+    elapsed = time.monotonic() - started
+    if answer.status != 200:
+        raise SystemExit(f"POST /process answered {answer.status}: {answer.body}")
+    return elapsed
 
 
 def retire(endpoint: str, function: str) -> None:
@@ -206,6 +222,12 @@ def measure(
         figures["cold_s"] = statistics.median(cold)
         figures["cold_max_s"] = max(cold)
 
+        # signed POST /process through the stage's local URL, the api function warm
+        deployed = DeployedEnv("local", deployment, clients, endpoint=emulator.endpoint)
+        posts = [signed_post(deployed, "bench/warmup.txt") for _ in range(SAMPLES + 1)][1:]
+        figures["api_post_s"] = statistics.median(posts)
+        figures["api_post_max_s"] = max(posts)
+
         # burst: 50 uploads at once
         keys = [f"bench/burst/{uuid.uuid4().hex}.txt" for _ in range(BURST)]
         s3 = clients["s3"]
@@ -280,6 +302,8 @@ def measure(
 
 
 def main() -> None:
+    # No options: the figures are comparable only when every run measures the same thing.
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sfp-emulator-bench-") as temp:
         base = Path(temp)
@@ -321,6 +345,7 @@ def main() -> None:
         ("upload → result, cold (median)", "cold_s", "s"),
         ("PutObject, function runs 3 s (median)", "put_with_slow_function_s", "s"),
         (f"burst of {BURST}: first PutObject → last result", "burst_s", "s"),
+        ("signed POST /process, warm (median)", "api_post_s", "s"),
         ("RSS: emulator + 4 warm sandboxes", "rss_mb", "MB"),
     ]
     print(f"{'measure':<48} {'value':>10} {'target':>8}  ok")

@@ -551,9 +551,23 @@ def _expected_signature(incoming: Incoming, signature: Signature, secret: str, s
     """Recompute the signature over the request as it arrived (botocore's SigV4 rules)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
+    from botocore.compat import HTTPHeaders
     from botocore.credentials import Credentials
 
     wanted = set(signature.signed_headers)
+
+    class SignedHeadersOnly(SigV4Auth):
+        """botocore's signer leaves User-Agent, Expect, Transfer-Encoding and X-Amzn-Trace-Id
+        out of every signature it makes; a verifier must take the client's SignedHeaders as
+        they are (other SDKs and tools sign User-Agent), as API Gateway does."""
+
+        def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+            chosen = HTTPHeaders()
+            for name, value in request.headers.items():
+                if name.lower() in wanted:
+                    chosen[name.lower()] = value
+            return chosen
+
     headers = {name: value for name, value in incoming.headers if name.lower() in wanted}
     if "host" in wanted:
         headers["Host"] = incoming.host
@@ -561,7 +575,9 @@ def _expected_signature(incoming: Incoming, signature: Signature, secret: str, s
     url = f"http://{incoming.host}{path}" + (f"?{incoming.raw_query}" if incoming.raw_query else "")
     request = AWSRequest(method=incoming.method, url=url, data=incoming.body, headers=headers)
     request.context["timestamp"] = stamp
-    auth = SigV4Auth(Credentials(signature.access_key, secret), "execute-api", signature.region)
+    auth = SignedHeadersOnly(
+        Credentials(signature.access_key, secret), "execute-api", signature.region
+    )
     canonical = auth.canonical_request(request)
     string_to_sign = auth.string_to_sign(request, canonical)
     return auth.signature(string_to_sign, request)

@@ -413,6 +413,67 @@ def test_bad_signatures_are_refused(api: Api):
     assert wrong_region.status == 403
 
 
+def reference_sigv4_headers(
+    url: str, body: bytes, headers: dict[str, str], key: str, secret: str, signed: list[str]
+) -> dict[str, str]:
+    """SigV4 written from AWS's description ("Create a signed AWS API request"), not botocore's:
+    the canonical request signs exactly the ``signed`` header names, whatever they are — some
+    clients sign User-Agent, which botocore's own signer never does."""
+    import hashlib
+    import hmac
+    from urllib.parse import quote, urlsplit
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    parts = urlsplit(url)
+    every = {**headers, "Host": parts.netloc, "X-Amz-Date": stamp}
+    lowered = {name.lower(): " ".join(value.split()) for name, value in every.items()}
+    names = sorted(name.lower() for name in signed)
+    canonical = "\n".join(
+        [
+            "POST",
+            quote(parts.path, safe="/~"),  # non-S3 services: each segment encoded twice
+            "",
+            "".join(f"{name}:{lowered[name]}\n" for name in names),
+            ";".join(names),
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    scope = f"{stamp[:8]}/{REGION}/execute-api/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    signing_key = f"AWS4{secret}".encode()
+    for part in (stamp[:8], REGION, "execute-api", "aws4_request"):
+        signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={key}/{scope}, SignedHeaders={';'.join(names)}, "
+        f"Signature={signature}"
+    )
+    return {**every, "Authorization": authorization}
+
+
+@pytest.mark.parametrize(
+    "signed",
+    [
+        ["host", "x-amz-date"],  # the fewest a client may sign (awscurl's choice)
+        ["content-type", "host", "user-agent", "x-amz-date"],  # some SDKs sign User-Agent too
+    ],
+)
+def test_signatures_over_any_set_of_headers_are_accepted(api: Api, signed: list[str]):
+    # GIVEN a request signed by another client, over the header names it chose
+    body = json.dumps({"key": "uploads/other-client.txt"}).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "other-client/1.0"}
+    all_headers = reference_sigv4_headers(api.url, body, headers, "test", "test", signed)
+    # WHEN it is sent THEN API Gateway accepts it and the function runs
+    answer = send(api.url, body, headers=all_headers)
+    assert answer.status == 200, answer.body
+    # AND a signed header changed on the way is refused
+    tampered = {**all_headers, "User-Agent": "someone-else/2.0"}
+    refused = send(api.url, body, headers=tampered)
+    assert refused.status == (403 if "user-agent" in signed else 200), refused.body
+
+
 def test_the_request_validator_rejects_bodies_outside_the_model(api: Api):
     for body in ({"bucket": "b"}, {"key": ""}, {"key": "k", "extra": 1}, b"{not json"):
         answer = send(api.url, body, credentials=TOOLING)

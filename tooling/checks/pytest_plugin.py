@@ -8,7 +8,7 @@ fixture of the project's own (session, package or module scoped; directly or thr
 tests: connected components) join one group, so one worker builds it once and runs them, while
 integration tests with fixtures of their own form groups of their own and run beside them on
 other workers. Integration tests sharing nothing, and the rest of the suite, are shared test by
-test. Without xdist the marks do nothing.
+test. Without xdist (``-p no:xdist``) nothing is marked.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ GROUP_PREFIX = "integration"
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups in its own hook
 def pytest_collection_modifyitems(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
     """Give every ``integration`` test the group of the session fixtures it shares."""
-    del config
+    if not config.pluginmanager.hasplugin("xdist"):
+        # ``-p no:xdist``: no groups to keep, and no ``xdist_group`` marker registered for
+        # ``--strict-markers`` to accept.
+        return
     tests = [
         (item, shared_session_fixtures(item))
         for item in items

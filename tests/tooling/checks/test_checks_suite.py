@@ -160,6 +160,35 @@ def test_integration_tests_sharing_a_fixture_share_a_worker_the_others_spread(py
     assert len({line.split()[1] for line in lines if line.startswith("stack")}) == 1
 
 
+def test_without_xdist_integration_tests_run_unmarked(pytester):
+    # GIVEN an integration test sharing a session fixture, and --strict-markers (as pyproject.toml)
+    pytester.makeini(
+        "[pytest]\nmarkers =\n    integration: deploys\n"
+        "addopts = --strict-markers -p tooling.checks.pytest_plugin\n"
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def stack():
+            return "deployed"
+        """
+    )
+    pytester.makepyfile(
+        test_alone="""
+        import pytest
+
+        @pytest.mark.integration
+        def test_deploys(stack):
+            assert stack == "deployed"
+        """
+    )
+    # WHEN pytest runs without xdist THEN the test runs (no unknown xdist_group marker)
+    result = pytester.runpytest_subprocess("-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+
+
 def test_checks_that_cannot_even_be_listed_still_let_pytest_run(monkeypatch):
     # GIVEN a setting that fails while listing the checks (a named mirror that does not exist)
     def broken(mirror=None):

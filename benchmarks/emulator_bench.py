@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tooling.core.local_aws import FAKE_CREDENTIALS  # noqa: E402 - after the sys.path line
-from tooling.emulator import lifecycle, override, settings  # noqa: E402
+from tooling.emulator import lifecycle, override, runtime_control, settings  # noqa: E402
 from tooling.run import api  # noqa: E402
 from tooling.run.target import DeployedEnv  # noqa: E402
 from tooling.stack.deployment import Deployment, aws_clients  # noqa: E402
@@ -107,14 +106,10 @@ def retire(endpoint: str, function: str) -> None:
     result reaches SQS before the invocation ends and frees its sandbox."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        request = urllib.request.Request(  # noqa: S310 - the emulator's http URL on loopback
-            f"{endpoint}/moto-api/sfp/lambda?function={function}", method="DELETE"
-        )
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310
-            pass
+        runtime_control.stop_sandboxes(endpoint, function)
         live = [
             sandbox
-            for entry in runtime_status(endpoint)["functions"]
+            for entry in runtime_control.status(endpoint)["functions"]
             if not function or entry["function"].split(":")[6] == function
             for sandbox in entry["sandboxes"]
         ]
@@ -134,12 +129,6 @@ def cold_starts(clients: dict[str, Any], group: str, since_ms: int) -> int:
         for event in page["events"]
         if event["message"].startswith("REPORT")
     )
-
-
-def runtime_status(endpoint: str) -> dict[str, Any]:
-    url = f"{endpoint}/moto-api/sfp/lambda"
-    with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310 - loopback http
-        return json.loads(answer.read())
 
 
 def rss_kb(pid: int) -> int:
@@ -272,11 +261,8 @@ def measure(
         for job in jobs:
             job.result()
     project = {processor, deployment.api_function_name}
-    for _ in range(120):  # the processor runs asynchronously: wait until it is idle again
-        status = runtime_status(emulator.endpoint)
-        if not status["async"]["queued"] and not status["async"]["in_flight"]:
-            break
-        time.sleep(0.5)
+    runtime_control.wait_until_idle(emulator.endpoint, 60)  # the processor runs asynchronously
+    status = runtime_control.status(emulator.endpoint)
     sandboxes = [
         sandbox
         for entry in status["functions"]

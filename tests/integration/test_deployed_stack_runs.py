@@ -140,8 +140,8 @@ def test_a_transient_publish_fault_is_retried_into_exactly_one_result(stack: Sta
         fault = faults.inject("sns", "Publish", times=2, match=topic, endpoint=stack.endpoint)
         # WHEN an object is uploaded
         item = upload(stack.clients["s3"], bucket, stack.key_prefix(), PROBES[0])
-        envelopes = results.receive(2, RESULT_WAIT)
-        envelopes += results.receive(1, QUIET_WAIT)
+        envelopes = results.receive(1, RESULT_WAIT)
+        envelopes += results.receive(1, QUIET_WAIT)  # a duplicate would show up here
         failed = failures.receive(1, 1)
     # THEN the failed attempts were retried by Lambda and exactly one result was published
     assert [e["document"]["key"] for e in envelopes] == [item.key]

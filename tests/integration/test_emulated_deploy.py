@@ -1,7 +1,7 @@
 """End to end on the embedded emulator: build, deploy local and prod, re-plan, restart.
 
 Marked ``integration``: each run deploys the real modules with the real AWS provider to moto
-(a few minutes). The order of the tests matters for the last one (it restarts the emulator).
+(a few minutes). The order of the tests matters for the last one (it restarts prod's emulator).
 """
 
 from __future__ import annotations
@@ -95,18 +95,22 @@ def test_local_invoke_runs_a_sample_event(pipelines: Pipelines, checkout: Checko
     assert "published to the results topic: 1 message(s)" in run.output, run.describe()
 
 
-def test_a_restarted_emulator_resets_the_local_state(
+def test_a_restarted_emulator_resets_the_state_of_the_envs_on_it(
     pipelines: Pipelines, checkout: Checkout
 ) -> None:
-    # GIVEN the deployed local env (its state lists every resource)
-    assert _step(pipelines, LOCAL_DEPLOY).returncode == 0
+    # GIVEN prod deployed to its emulator (its state lists every resource). It is prod's emulator
+    # that restarts: the local one keeps running for the tests that use the deployed local stack
+    # (a restart there would make them deploy it again, a minute on this machine)
+    assert _step(pipelines, PROD_DEPLOY).returncode == 0
     # WHEN the emulator restarts (its memory is empty) and the env is planned
-    local = checkout.emulators["local"]
-    lifecycle.stop(local)
-    checkout.start_emulator("local")
-    plan = checkout.invoke("local", "plan", "--env=local")
-    # THEN the stale state was dropped: a clean plan to create everything, not refresh errors
+    prod = checkout.emulators["prod"]
+    lifecycle.stop(prod)
+    checkout.start_emulator("prod")
+    plan = checkout.invoke("prod", "plan", "--env=prod", "--emulated")
+    # THEN the stale state was dropped, and said so: a clean plan to create everything, not
+    # refresh errors
     assert plan.returncode == 0, plan.describe()
-    changes = _changes(checkout.plan_json("local"))
+    assert "reset the Terraform state of prod" in plan.output, plan.describe()
+    changes = _changes(checkout.plan_json("prod-emulated"))
     assert changes, plan.describe()
     assert {tuple(actions) for _, actions in changes} == {("create",)}, plan.describe()

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import time
-import urllib.request
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tooling.emulator import faults, lifecycle, settings
+from tooling.core.errors import ToolingError
+from tooling.emulator import faults, lifecycle, runtime_control, settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -391,8 +391,7 @@ def test_uploads_trigger_the_function_with_s3s_event_and_put_returns_at_once(aws
 
 
 def _submitted(aws: Aws) -> int:
-    with urllib.request.urlopen(f"{aws.endpoint}/moto-api/sfp/lambda") as response:  # noqa: S310
-        return int(json.loads(response.read())["async"]["submitted"])
+    return int(runtime_control.status(aws.endpoint)["async"]["submitted"])
 
 
 def test_without_the_lambda_permission_s3_cannot_invoke(aws: Aws) -> None:
@@ -429,7 +428,8 @@ def test_a_throttled_publish_is_retried_by_lambda_into_exactly_one_message(aws: 
     payload = json.dumps({"mode": "publish", "topic": topic, "message": "once"}).encode()
     aws.lam.invoke(FunctionName=name, InvocationType="Event", Payload=payload)
     # THEN the first attempt failed on the fault, the retry published: exactly one message
-    messages = aws.receive(url, 2, timeout=8)
+    runtime_control.wait_until_idle(aws.endpoint, 30)
+    messages = aws.receive(url, 2, timeout=1)
     assert [m["Message"] for m in messages] == ["once"]
     assert fault.id not in {f.id for f in faults.active(endpoint=aws.endpoint)}
 
@@ -437,19 +437,41 @@ def test_a_throttled_publish_is_retried_by_lambda_into_exactly_one_message(aws: 
 def test_the_runtime_status_lists_warm_sandboxes(aws: Aws) -> None:
     name = aws.function()
     aws.lam.invoke(FunctionName=name, Payload=b"{}")
-    with urllib.request.urlopen(f"{aws.endpoint}/moto-api/sfp/lambda") as response:  # noqa: S310
-        status = json.loads(response.read())
+    status = runtime_control.status(aws.endpoint)
     [entry] = [f for f in status["functions"] if f["function"].endswith(f":{name}:$LATEST")]
     assert entry["sandboxes"][0]["rss_kb"] > 0
     assert {"queued", "in_flight", "succeeded"} <= set(status["async"])
-    # AND DELETE stops them: the next invocation is a cold start again
-    request = urllib.request.Request(  # noqa: S310 - the emulator's http URL
-        f"{aws.endpoint}/moto-api/sfp/lambda?function={name}", method="DELETE"
-    )
-    with urllib.request.urlopen(request) as response:  # noqa: S310
-        assert json.loads(response.read()) == {"stopped": 1}
+    # AND stopping them makes the next invocation a cold start again
+    assert runtime_control.stop_sandboxes(aws.endpoint, name) == 1
     answer = aws.lam.invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
     assert "Init Duration" in base64.b64decode(answer["LogResult"]).decode()
+
+
+def test_waiting_until_idle_returns_once_every_event_and_its_record_are_done(aws: Aws) -> None:
+    # GIVEN an async event that runs 2 s and then sends its on-success record
+    url, arn = aws.queue()
+    name = aws.function()
+    aws.lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": arn}}
+    )
+    aws.lam.invoke(
+        FunctionName=name, InvocationType="Event", Payload=b'{"mode": "sleep", "seconds": 2}'
+    )
+    # WHEN the caller waits until the runtime is idle, with too short a patience first
+    with pytest.raises(ToolingError, match="still busy"):
+        runtime_control.wait_until_idle(aws.endpoint, 0.2)
+    runtime_control.wait_until_idle(aws.endpoint, 30)
+    # THEN the record is already delivered: nothing left to wait for
+    status = runtime_control.status(aws.endpoint)["async"]
+    assert (status["queued"], status["in_flight"]) == (0, 0)
+    [record] = aws.receive(url, 1, timeout=1)
+    assert record["responsePayload"] == {"slept": 2}
+
+
+def test_the_control_client_names_an_unreachable_emulator() -> None:
+    with pytest.raises(ToolingError, match="cannot reach the emulator") as error:
+        runtime_control.status(f"http://127.0.0.1:{lifecycle.free_port()}")
+    assert "emulator.start" in error.value.hint
 
 
 def test_by_default_only_the_built_zip_runs(tmp_path: Path) -> None:

@@ -105,10 +105,13 @@ def parse_s3_record(record: Any) -> S3Record:
 def parse_eventbridge_object(event: dict[str, Any]) -> S3Record:
     """Turn an EventBridge event from ``aws.s3`` into an :class:`S3Record` (never raises).
 
-    Unlike a notification's, the key of an EventBridge event is NOT URL-encoded: it is used as
-    is. The identity is built from the same four fields (bucket, key, version, sequencer) as a
-    notification's, so both deliveries of one upload share an idempotency key whenever S3 gives
-    them the same sequencer.
+    Its key is URL-encoded like a notification's and decoded the same way (``unquote_plus``):
+    the EventBridge event structure documents no encoding, but Powertools'
+    ``S3EventBridgeNotificationObject.key`` and LocalStack's S3 → EventBridge events (both kept
+    to what AWS sends) treat it as encoded, and a raw reading would ask S3 for
+    ``my+report.txt`` when ``my report.txt`` was uploaded. The identity is built from the same
+    four fields (bucket, key, version, sequencer) as a notification's, so both deliveries of one
+    upload share an idempotency key whenever S3 gives them the same sequencer.
     """
     detail_type = event.get("detail-type")
     if detail_type != "Object Created":
@@ -117,11 +120,12 @@ def parse_eventbridge_object(event: dict[str, Any]) -> S3Record:
     bucket = detail.get("bucket") if isinstance(detail, dict) else None
     obj = detail.get("object") if isinstance(detail, dict) else None
     missing = "the EventBridge event has no detail.bucket.name/detail.object.key"
-    if not isinstance(obj, dict):
+    raw_key = _non_empty_str(obj.get("key")) if isinstance(obj, dict) else None
+    if raw_key is None or not isinstance(obj, dict):
         return _no_object(missing)
     return _object_record(
         bucket.get("name") if isinstance(bucket, dict) else None,
-        obj.get("key"),
+        unquote_plus(raw_key),
         version_id=obj.get("version-id"),
         sequencer=obj.get("sequencer"),
         event_time=event.get("time"),

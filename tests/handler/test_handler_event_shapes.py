@@ -17,6 +17,7 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 from botocore.exceptions import ClientError
@@ -257,11 +258,14 @@ def sns_envelope(payload: dict) -> str:
 
 
 def eventbridge_object_created(aws, key: str, body: bytes) -> dict:
-    """AWS's published EventBridge Object Created event for ``key`` (uploaded; key NOT encoded)."""
+    """AWS's published EventBridge Object Created event for ``key`` (uploaded; the key
+    URL-encoded in the event, as in a notification)."""
     version = aws.put(key, body)
     event = load(AWS_DOCS / "eventbridge-object-created.json")
     event["detail"]["bucket"]["name"] = BUCKET
-    event["detail"]["object"].update(key=key, size=len(body), **{"version-id": version})
+    event["detail"]["object"].update(
+        key=quote_plus(key, safe="/"), size=len(body), **{"version-id": version}
+    )
     return event
 
 
@@ -310,15 +314,16 @@ def test_powertools_s3_sqs_sample_is_processed_when_its_object_exists(handler, a
     assert (document["key"], document["content_type"]) == ("test.pdf", "application/pdf")
 
 
-def test_eventbridge_keys_are_used_as_is_not_url_decoded(handler, aws, context):
+def test_eventbridge_keys_are_url_decoded_like_notification_keys(handler, aws, context):
     # GIVEN an EventBridge Object Created event for a key with '+', '%' and spaces
     key = "eb/a+b 100%25 (1).txt"
     event = eventbridge_object_created(aws, key, b"hello\n")
+    assert event["detail"]["object"]["key"] == "eb/a%2Bb+100%2525+%281%29.txt"
 
     # WHEN invoked
     answer = handler(event, context)
 
-    # THEN that exact key is read (a URL-decoding would ask S3 for "a b 100% (1).txt")
+    # THEN the uploaded key is read (used raw, S3 would be asked for "eb/a%2Bb+100%2525…")
     assert answer == summary(processed=1)
     [(document, _)] = aws.messages()
     assert document["key"] == key

@@ -19,7 +19,7 @@ encodes ``/`` in keys, and invokes Lambda targets synchronously inside the PutOb
   with SourceArn/SourceAccount), otherwise the event is dropped with a line in the emulator log,
   as S3 would fail to invoke it;
 * sends the same record to SQS and SNS targets (moto's own senders, in-process) and leaves
-  EventBridge to moto.
+  EventBridge to moto, with the key URL-encoded there too (moto writes it raw).
 """
 
 from __future__ import annotations
@@ -241,7 +241,19 @@ def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
             topic = notification.arn
             notifications._send_sns_message(account_id, body(notification.id), topic, region)
     if configuration.event_bridge is not None:
-        notifications._send_event_bridge_message(account_id, bucket, event_name, key)
+        # moto writes the raw key into the EventBridge event; S3 encodes it as in a notification.
+        notifications._send_event_bridge_message(account_id, bucket, event_name, _EncodedKey(key))
+
+
+class _EncodedKey:
+    """A moto key whose ``name`` reads URL-encoded (:func:`encode_key`); the rest delegates."""
+
+    def __init__(self, key: Any) -> None:
+        self._key = key
+        self.name = encode_key(key.name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._key, attribute)
 
 
 def _invoke_function(function_arn: str, bucket: Any, event: dict[str, Any]) -> None:

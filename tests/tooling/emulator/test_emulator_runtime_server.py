@@ -105,7 +105,7 @@ class Aws:
             "aws_access_key_id": "test",
             "aws_secret_access_key": "test",
         }
-        for name in ("lambda", "iam", "s3", "sqs", "sns", "logs", "cloudwatch"):
+        for name in ("lambda", "iam", "s3", "sqs", "sns", "logs", "cloudwatch", "events"):
             setattr(self, name.replace("lambda", "lam"), boto3.client(name, **options))
 
     def function(self, **options: Any) -> str:
@@ -389,6 +389,29 @@ def test_uploads_trigger_the_function_with_s3s_event_and_put_returns_at_once(aws
     assert records[0]["eventName"] == "ObjectCreated:Put"
     assert records[0]["s3"]["configurationId"] == "process-new-objects"
     assert records[0]["s3"]["bucket"]["arn"] == f"arn:aws:s3:::{bucket}"
+
+
+def test_eventbridge_events_carry_the_key_url_encoded_like_a_notification(aws: Aws) -> None:
+    # GIVEN a bucket sending its events to EventBridge, and a rule forwarding them to a queue
+    bucket = f"eb-{uuid.uuid4().hex[:8]}"
+    aws.s3.create_bucket(Bucket=bucket)
+    aws.s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    url, arn = aws.queue()
+    rule = f"objects-{bucket}"
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [bucket]}},
+    }
+    aws.events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    aws.events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": arn}])
+    # WHEN an object with a space and a '+' in its key is uploaded
+    aws.s3.put_object(Bucket=bucket, Key="in/a b+c.txt", Body=b"x")
+    # THEN the event names the key URL-encoded, as S3 does (the handler decodes it)
+    [event] = aws.receive(url, 1, timeout=10)
+    assert event["detail"]["object"]["key"] == "in/a+b%2Bc.txt"
 
 
 def _submitted(aws: Aws) -> int:

@@ -18,8 +18,11 @@ encodes ``/`` in keys, and invokes Lambda targets synchronously inside the PutOb
   resource policy lets ``s3.amazonaws.com`` invoke it for this bucket (``aws_lambda_permission``
   with SourceArn/SourceAccount), otherwise the event is dropped with a line in the emulator log,
   as S3 would fail to invoke it;
-* sends the same record to SQS and SNS targets (moto's own senders, in-process) and leaves
-  EventBridge to moto, with the key URL-encoded there too (moto writes it raw).
+* sends the same record to SQS and SNS targets (moto's own senders, in-process), and puts
+  ``Object Created`` / ``Object Deleted`` events on the default EventBridge bus as S3 does
+  (moto's lack the operation as ``reason``, spell ``eTag``, write the key raw and give every
+  event one fixed sequencer — which would make two uploads of an unversioned key one
+  idempotency key); other EventBridge kinds stay moto's, with the key encoded.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -141,6 +145,76 @@ def event_record(
     }
 
 
+# S3 → EventBridge (the S3 user guide, "EventBridge event message structure"): the operation
+# behind each ObjectCreated / ObjectRemoved notification event, as the event's ``reason``.
+EVENTBRIDGE_REASONS: dict[str, str] = {
+    "s3:ObjectCreated:Put": "PutObject",
+    "s3:ObjectCreated:Post": "POST Object",
+    "s3:ObjectCreated:Copy": "CopyObject",
+    "s3:ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+    "s3:ObjectRemoved:Delete": "DeleteObject",
+    "s3:ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
+}
+
+
+def eventbridge_event(
+    *,
+    event_name: str,
+    bucket_name: str,
+    bucket_arn: str,
+    region: str,
+    account_id: str,
+    key: str,
+    size: int | None,
+    etag: str | None,
+    version_id: str | None,
+    sequencer: str,
+    source_ip: str = "127.0.0.1",
+    event_time: datetime.datetime | None = None,
+) -> dict[str, Any] | None:
+    """The ``Object Created`` / ``Object Deleted`` event S3 puts on the default bus (None for
+    other kinds: moto builds those). Same key encoding and sequencer as the notification."""
+    reason = EVENTBRIDGE_REASONS.get(event_name)
+    if reason is None:
+        return None
+    moment = event_time or datetime.datetime.now(datetime.UTC)
+    created = ":ObjectCreated:" in event_name
+    s3_object: dict[str, Any] = {"key": encode_key(key)}
+    if created and size is not None:
+        s3_object["size"] = size
+    if created and etag is not None:
+        s3_object["etag"] = etag.strip('"')
+    if version_id is not None:
+        s3_object["version-id"] = version_id
+    s3_object["sequencer"] = sequencer
+    detail: dict[str, Any] = {
+        "version": "0",
+        "bucket": {"name": bucket_name},
+        "object": s3_object,
+        "request-id": os.urandom(8).hex().upper(),
+        "requester": account_id,
+        "source-ip-address": source_ip,
+        "reason": reason,
+    }
+    if not created:
+        detail["deletion-type"] = (
+            "Delete Marker Created"
+            if event_name.endswith("DeleteMarkerCreated")
+            else "Permanently Deleted"
+        )
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created" if created else "Object Deleted",
+        "source": "aws.s3",
+        "account": account_id,
+        "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [bucket_arn],
+        "detail": detail,
+    }
+
+
 def allows_invoke(statements: list[dict[str, Any]], source_arn: str, source_account: str) -> bool:
     """Whether a function's resource policy lets S3 invoke it for ``source_arn``.
 
@@ -241,8 +315,42 @@ def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
             topic = notification.arn
             notifications._send_sns_message(account_id, body(notification.id), topic, region)
     if configuration.event_bridge is not None:
-        # moto writes the raw key into the EventBridge event; S3 encodes it as in a notification.
-        notifications._send_event_bridge_message(account_id, bucket, event_name, _EncodedKey(key))
+        event = eventbridge_event(
+            event_name=event_name,
+            bucket_name=bucket.name,
+            bucket_arn=bucket.arn,
+            region=bucket.region_name,
+            account_id=bucket.account_id,
+            key=key.name,
+            size=None if removal else getattr(key, "size", None),
+            etag=None if removal else getattr(key, "etag", None),
+            version_id=str(key.version_id) if versioned else None,
+            sequencer=sequencer,
+            source_ip=caller.source_ip if caller and caller.source_ip else "127.0.0.1",
+        )
+        if event is None:
+            # Other kinds (tags, ACL, restore) stay moto's, with the key encoded as S3 does.
+            notifications._send_event_bridge_message(
+                account_id, bucket, event_name, _EncodedKey(key)
+            )
+        else:
+            _put_on_default_bus(bucket, event)
+
+
+def _put_on_default_bus(bucket: Any, event: dict[str, Any]) -> None:
+    """Deliver ``event`` to the rules of the bucket owner's default bus in the bucket's region
+    (S3 sends to the default bus only); like S3, a failed delivery never fails the request."""
+    try:
+        from moto.events.models import events_backends
+
+        bus = events_backends[bucket.account_id][bucket.region_name].event_buses.get("default")
+        # moto keeps an event's time as epoch seconds and writes it as ISO 8601 on delivery.
+        moment = datetime.datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ")
+        internal = {**event, "time": moment.replace(tzinfo=datetime.UTC).timestamp()}
+        for rule in list(bus.rules.values()) if bus else []:
+            rule.send_to_targets(internal, transform_input=False)
+    except Exception:
+        LOG.warning("sfp-emulator: S3 could not put an event on EventBridge", exc_info=True)
 
 
 class _EncodedKey:

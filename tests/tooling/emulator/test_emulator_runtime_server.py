@@ -407,11 +407,19 @@ def test_eventbridge_events_carry_the_key_url_encoded_like_a_notification(aws: A
     }
     aws.events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
     aws.events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": arn}])
-    # WHEN an object with a space and a '+' in its key is uploaded
-    aws.s3.put_object(Bucket=bucket, Key="in/a b+c.txt", Body=b"x")
-    # THEN the event names the key URL-encoded, as S3 does (the handler decodes it)
-    [event] = aws.receive(url, 1, timeout=10)
-    assert event["detail"]["object"]["key"] == "in/a+b%2Bc.txt"
+    # WHEN an object with a space and a '+' in its key is uploaded, twice
+    for body in (b"x", b"yy"):
+        aws.s3.put_object(Bucket=bucket, Key="in/a b+c.txt", Body=body)
+    # THEN each event is S3's Object Created event: the key URL-encoded (the handler decodes it),
+    # the operation as reason, and a sequencer of its own that orders the two uploads
+    first, second = aws.receive(url, 2, timeout=10)
+    assert first["detail"]["object"]["key"] == "in/a+b%2Bc.txt"
+    assert first["detail"]["reason"] == "PutObject"
+    assert first["detail"]["requester"] == first["account"]
+    assert first["resources"] == [f"arn:aws:s3:::{bucket}"]
+    assert [e["detail"]["object"]["size"] for e in (first, second)] == [1, 2]
+    assert set(first["detail"]["object"]) == {"key", "size", "etag", "sequencer"}
+    assert first["detail"]["object"]["sequencer"] < second["detail"]["object"]["sequencer"]
 
 
 def _submitted(aws: Aws) -> int:

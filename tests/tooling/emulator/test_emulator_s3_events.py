@@ -167,3 +167,43 @@ def test_the_principal_id_is_stable_per_caller() -> None:
     assert s3_notifications.stable_id("AIDA", "key-1", 17) != s3_notifications.stable_id(
         "AIDA", "key-2", 17
     )
+
+
+def test_eventbridge_events_are_s3s_object_created_and_deleted_shapes() -> None:
+    common = {
+        "bucket_name": "b",
+        "bucket_arn": "arn:aws:s3:::b",
+        "region": "eu-west-1",
+        "account_id": "123456789012",
+        "key": "a b+c.txt",
+        "size": 3,
+        "etag": '"abc"',
+        "version_id": "v1",
+        "sequencer": "0000000000000000000001",
+    }
+    # GIVEN a PutObject WHEN its EventBridge event is built THEN it is S3's Object Created event
+    created = s3_notifications.eventbridge_event(event_name="s3:ObjectCreated:Put", **common)
+    assert created is not None
+    assert (created["detail-type"], created["source"], created["region"]) == (
+        "Object Created",
+        "aws.s3",
+        "eu-west-1",
+    )
+    assert created["detail"]["object"] == {
+        "key": "a+b%2Bc.txt",
+        "size": 3,
+        "etag": "abc",
+        "version-id": "v1",
+        "sequencer": "0000000000000000000001",
+    }
+    assert created["detail"]["reason"] == "PutObject"
+    # AND a delete marker is an Object Deleted event without size or etag
+    deleted = s3_notifications.eventbridge_event(
+        event_name="s3:ObjectRemoved:DeleteMarkerCreated", **common
+    )
+    assert deleted is not None
+    assert deleted["detail-type"] == "Object Deleted"
+    assert deleted["detail"]["deletion-type"] == "Delete Marker Created"
+    assert set(deleted["detail"]["object"]) == {"key", "version-id", "sequencer"}
+    # AND other kinds are left to moto
+    assert s3_notifications.eventbridge_event(event_name="s3:ObjectTagging:Put", **common) is None

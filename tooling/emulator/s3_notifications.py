@@ -265,14 +265,43 @@ def _conditions_hold(conditions: dict[str, Any], source_arn: str, source_account
 _SEQUENCER = Sequencer()
 
 
+# What the request being handled in this thread has done so far (see _moto_side_event).
+_REQUEST = threading.local()
+CREATED_PUT = "s3:ObjectCreated:Put"
+TAGGING_PUT = "s3:ObjectTagging:Put"
+
+
+def _moto_side_event(event_name: str, key: Any) -> bool:
+    """Events moto emits that S3 does not send for the same request:
+
+    * CompleteMultipartUpload stores the object through moto's ``put_object`` (an extra
+      ``ObjectCreated:Put`` — a second invocation and a second result for one upload) and tags
+      it (``ObjectTagging:Put``); S3 sends ``ObjectCreated:CompleteMultipartUpload`` only;
+    * PutObject and CopyObject tag the object they created (``ObjectTagging:Put``, even with no
+      tags); S3 sends that event for PutObjectTagging only.
+    """
+    if getattr(_REQUEST, "completing", False) and event_name in (CREATED_PUT, TAGGING_PUT):
+        return True
+    if event_name == TAGGING_PUT:
+        created = getattr(_REQUEST, "created", None)
+        caller = request_hooks.current()
+        return created is not None and caller is not None and created == (id(caller), id(key))
+    return False
+
+
 def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
     """Replacement for ``moto.s3.notifications.send_event`` (same signature)."""
+    event_name = str(getattr(event_name, "value", event_name))
+    if key is not None and _moto_side_event(event_name, key):
+        return
+    if key is not None and event_name.startswith("s3:ObjectCreated:"):
+        caller = request_hooks.current()
+        _REQUEST.created = (id(caller), id(key)) if caller is not None else None
     configuration = bucket.notification_configuration
     if configuration is None or key is None:
         return
     from moto.s3 import notifications
 
-    event_name = str(getattr(event_name, "value", event_name))
     sequencer = _SEQUENCER.next()
     caller = request_hooks.current()
     versioned = getattr(bucket, "versioning_status", None) in ("Enabled", "Suspended")
@@ -386,8 +415,20 @@ def _invoke_function(function_arn: str, bucket: Any, event: dict[str, Any]) -> N
 
 
 def install() -> None:
-    """Route every S3 notification through :func:`send_event`."""
+    """Route every S3 notification through :func:`send_event`; mark multipart completions so
+    the ``put_object`` moto stores them with sends no event of its own."""
     from moto.s3 import notifications
+    from moto.s3.models import S3Backend
 
     request_hooks.install()
     notifications.send_event = send_event
+    complete = S3Backend.complete_multipart_upload
+
+    def complete_multipart_upload(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
+        _REQUEST.completing = True
+        try:
+            return complete(self, *args, **kwargs)
+        finally:
+            _REQUEST.completing = False
+
+    S3Backend.complete_multipart_upload = complete_multipart_upload  # type: ignore[method-assign]

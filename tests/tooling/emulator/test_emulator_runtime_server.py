@@ -422,6 +422,48 @@ def test_eventbridge_events_carry_the_key_url_encoded_like_a_notification(aws: A
     assert first["detail"]["object"]["sequencer"] < second["detail"]["object"]["sequencer"]
 
 
+def test_one_s3_request_gives_one_event_as_on_s3(aws: Aws) -> None:
+    # GIVEN a bucket notifying a queue of object creations and tag changes
+    bucket = f"one-{uuid.uuid4().hex[:8]}"
+    aws.s3.create_bucket(Bucket=bucket)
+    url, arn = aws.queue()
+    aws.s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectTagging:*"]}
+            ]
+        },
+    )
+
+    def events() -> list[str]:
+        runtime_control.wait_until_idle(aws.endpoint, 30)
+        bodies = aws.receive(url, 10, timeout=1)
+        return [r["eventName"] for b in bodies for r in b.get("Records", [])]
+
+    events()  # S3's configuration test message, if any
+    # WHEN a multipart upload completes THEN one CompleteMultipartUpload event (moto also stores
+    # it through PutObject and tags it: S3 sends neither)
+    upload = aws.s3.create_multipart_upload(Bucket=bucket, Key="big.bin")["UploadId"]
+    part = aws.s3.upload_part(
+        Bucket=bucket, Key="big.bin", UploadId=upload, PartNumber=1, Body=b"x" * 1024
+    )
+    aws.s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="big.bin",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    assert events() == ["ObjectCreated:CompleteMultipartUpload"]
+    # AND a PutObject with tags is one ObjectCreated:Put; PutObjectTagging is a tagging event
+    aws.s3.put_object(Bucket=bucket, Key="tagged.txt", Body=b"x", Tagging="team=a")
+    assert events() == ["ObjectCreated:Put"]
+    aws.s3.put_object_tagging(
+        Bucket=bucket, Key="tagged.txt", Tagging={"TagSet": [{"Key": "team", "Value": "b"}]}
+    )
+    assert events() == ["ObjectTagging:Put"]
+
+
 def _submitted(aws: Aws) -> int:
     return int(runtime_control.status(aws.endpoint)["async"]["submitted"])
 

@@ -45,6 +45,11 @@ class ObjectRef:
         """``s3://bucket/key`` for messages (never the object's contents)."""
         return f"s3://{self.bucket}/{self.key}"
 
+    @property
+    def described(self) -> str:
+        """:attr:`uri` plus the version asked for, so "no such object" names what was missing."""
+        return f"{self.uri} (version {self.version_id})" if self.version_id else self.uri
+
 
 @dataclass(frozen=True, slots=True)
 class S3Record:

@@ -62,14 +62,14 @@ class FileService:
         if ref.version_id:
             # The exact version of the event: an overwrite after the upload must not be read.
             request["VersionId"] = ref.version_id
-        with classified(ref.uri):
+        with classified(ref.described):
             response = self.clients.s3.get_object(**request)
         body = response["Body"]
         try:
             size = int(response.get("ContentLength") or 0)
             if size > limit:
                 raise over_limit(size)
-            with classified(ref.uri):
+            with classified(ref.described):
                 analysis = analyze(
                     body.iter_chunks(CHUNK_BYTES),
                     key=ref.key,

@@ -119,6 +119,20 @@ def test_missing_object_is_404(handler, aws, context):
     assert "nothing-here.txt" in answer["message"]
 
 
+def test_missing_version_is_404_naming_the_version(handler, aws, context):
+    # GIVEN an object that exists, and a version of it that does not
+    aws.put("kept.txt", b"one\n")
+    body = json.dumps({"key": "kept.txt", "version_id": "no-such-version"})
+
+    # WHEN that version is requested
+    status, answer, _ = call(handler, context, api_event(body))
+
+    # THEN 404 names the version that is missing, not just the key (which exists)
+    assert status == 404
+    assert answer["error"] == "not_found"
+    assert "kept.txt (version no-such-version)" in answer["message"]
+
+
 def test_object_above_the_sync_limit_is_413(handler, aws, context):
     # GIVEN an object just above MAX_SYNC_OBJECT_BYTES
     aws.put("big.txt", b"x" * (MAX_SYNC_OBJECT_BYTES + 1))

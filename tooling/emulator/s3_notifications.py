@@ -307,21 +307,26 @@ def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
     versioned = getattr(bucket, "versioning_status", None) in ("Enabled", "Suspended")
     removal = ":ObjectRemoved:" in event_name
 
+    # What the notification record and the EventBridge event of this request both say.
+    facts: dict[str, Any] = {
+        "event_name": event_name,
+        "bucket_name": bucket.name,
+        "bucket_arn": bucket.arn,
+        "region": bucket.region_name,
+        "account_id": bucket.account_id,
+        "key": key.name,
+        "size": None if removal else getattr(key, "size", None),
+        "etag": None if removal else getattr(key, "etag", None),
+        "version_id": str(key.version_id) if versioned else None,
+        "sequencer": sequencer,
+        "source_ip": caller.source_ip if caller and caller.source_ip else "127.0.0.1",
+    }
+
     def body(configuration_id: str) -> dict[str, Any]:
         record = event_record(
-            event_name=event_name,
-            bucket_name=bucket.name,
-            bucket_arn=bucket.arn,
-            region=bucket.region_name,
-            account_id=bucket.account_id,
-            key=key.name,
-            size=None if removal else getattr(key, "size", None),
-            etag=None if removal else getattr(key, "etag", None),
-            version_id=str(key.version_id) if versioned else None,
-            sequencer=sequencer,
+            **facts,
             configuration_id=configuration_id,
             access_key=caller.access_key if caller else "",
-            source_ip=caller.source_ip if caller and caller.source_ip else "127.0.0.1",
         )
         return {"Records": [record]}
 
@@ -344,19 +349,7 @@ def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
             topic = notification.arn
             notifications._send_sns_message(account_id, body(notification.id), topic, region)
     if configuration.event_bridge is not None:
-        event = eventbridge_event(
-            event_name=event_name,
-            bucket_name=bucket.name,
-            bucket_arn=bucket.arn,
-            region=bucket.region_name,
-            account_id=bucket.account_id,
-            key=key.name,
-            size=None if removal else getattr(key, "size", None),
-            etag=None if removal else getattr(key, "etag", None),
-            version_id=str(key.version_id) if versioned else None,
-            sequencer=sequencer,
-            source_ip=caller.source_ip if caller and caller.source_ip else "127.0.0.1",
-        )
+        event = eventbridge_event(**facts)
         if event is None:
             # Other kinds (tags, ACL, restore) stay moto's, with the key encoded as S3 does.
             notifications._send_event_bridge_message(

@@ -177,7 +177,8 @@ def s3_objects(event: Any, depth: int = 0) -> tuple[ObjectRef, ...]:
     The processor is invoked asynchronously by an S3 notification (keys URL-encoded like
     ``quote_plus``: a space arrives as ``+``, a ``+`` as ``%2B``; the stored key is
     ``unquote_plus`` of it), an SNS notification whose message is one, or an EventBridge
-    ``aws.s3`` event (its key is not encoded). Anything else names no object.
+    ``aws.s3`` event (its key encoded the same way: the handler decodes it so too, see
+    docs/handler.md). Anything else names no object.
     """
     if depth > MAX_NESTING or not isinstance(event, dict):
         return ()
@@ -219,7 +220,11 @@ def _eventbridge_object(detail: Mapping[str, Any]) -> tuple[ObjectRef, ...]:
     key = s3_object.get("key")
     if not isinstance(key, str):
         return ()
-    return (ObjectRef(str(bucket.get("name", "")), key, _str(s3_object.get("version-id"))),)
+    return (
+        ObjectRef(
+            str(bucket.get("name", "")), unquote_plus(key), _str(s3_object.get("version-id"))
+        ),
+    )
 
 
 def _decode_body(body: Any) -> Any:

@@ -120,7 +120,7 @@ def test_s3_objects_ignores_what_is_not_an_s3_record() -> None:
 
 def test_objects_are_found_through_sns_and_eventbridge_too() -> None:
     # GIVEN the processor wired to S3 through SNS (the message is the notification), or through
-    # EventBridge (one object in detail, its key NOT encoded)
+    # EventBridge (one object in detail, its key URL-encoded like a notification's)
     notification = failure_record("a/b+c.txt")["requestPayload"]
     through_sns = {
         "Records": [
@@ -131,11 +131,14 @@ def test_objects_are_found_through_sns_and_eventbridge_too() -> None:
     through_eventbridge = {
         "source": "aws.s3",
         "detail-type": "Object Created",
-        "detail": {"bucket": {"name": BUCKET}, "object": {"key": "a/b+c.txt", "version-id": "v2"}},
+        "detail": {
+            "bucket": {"name": BUCKET},
+            "object": {"key": "a/b%2Bc+d.txt", "version-id": "v2"},
+        },
     }
-    # THEN the object each names is read, decoded only where S3 encoded it
+    # THEN the object each names is read, its key decoded as the handler decodes it
     assert s3_objects(through_sns) == (ObjectRef(BUCKET, "a/b c.txt", "v1"),)
-    assert s3_objects(through_eventbridge) == (ObjectRef(BUCKET, "a/b+c.txt", "v2"),)
+    assert s3_objects(through_eventbridge) == (ObjectRef(BUCKET, "a/b+c d.txt", "v2"),)
     # AND an SNS message nesting itself without end is not followed forever
     nested: dict = notification
     for _ in range(10):

@@ -913,31 +913,19 @@ def _invoke_permitted(function: Any, target: Target, http_method: str) -> bool:
     from tooling.emulator import policy
 
     statements = list(getattr(getattr(function, "policy", None), "statements", []) or [])
-    if not statements:
-        return False
-    document = {"Statement": [_with_account(s, target.account_id) for s in statements]}
     base = f"arn:aws:execute-api:{target.region}:{target.account_id}:{target.api_id}"
     # The source ARN names the method; its path is given here both as sent and as the resource
     # template, and either form matching is accepted.
-    sources = {
-        f"{base}/{target.stage}/{http_method}{target.path}",
-        f"{base}/{target.stage}/{http_method}{target.resource_path}",
-    }
-    function_arn = str(function.function_arn)
-    for source in sources:
-        request = policy.Request(
-            "lambda:InvokeFunction",
-            function_arn,
-            {"aws:SourceArn": source, "aws:SourceAccount": target.account_id},
-            principal=policy.Principal(service="apigateway.amazonaws.com"),
-        )
-        for resource in (function_arn, f"{function_arn}:$LATEST"):
-            candidate = policy.Request(
-                request.action, resource, request.context, principal=request.principal
-            )
-            if policy.evaluate_resource_policy(document, candidate).allowed:
-                return True
-    return False
+    return policy.service_may_invoke(
+        [_with_account(statement, target.account_id) for statement in statements],
+        str(function.function_arn),
+        "apigateway.amazonaws.com",
+        (
+            f"{base}/{target.stage}/{http_method}{target.path}",
+            f"{base}/{target.stage}/{http_method}{target.resource_path}",
+        ),
+        target.account_id,
+    )
 
 
 _EMPTY_ACCOUNT_ARN = re.compile(r"^(arn:[^:]*:execute-api:[^:]*:):")

@@ -215,6 +215,37 @@ def evaluate_resource_policy(policy: Mapping[str, Any], request: Request) -> Out
     return Outcome(result, "resource-based policy", tuple(dict.fromkeys(notes.unevaluated)))
 
 
+def service_may_invoke(
+    permission_statements: Iterable[Mapping[str, Any]],
+    function_arn: str,
+    service: str,
+    source_arns: Iterable[str],
+    source_account: str,
+) -> bool:
+    """Does a function's resource policy (the statements ``AddPermission`` stored) let the AWS
+    ``service`` principal invoke it on behalf of one of ``source_arns`` in ``source_account``?
+
+    What S3 (a bucket notification) and API Gateway (a proxy integration) are asked before they
+    may invoke a function. An unqualified invoke runs ``$LATEST``, so a statement scoped to the
+    function ARN or to that qualifier allows it; conditions evaluate as in any resource policy.
+    """
+    document = {"Statement": list(permission_statements)}
+    if not document["Statement"]:
+        return False
+    context = {"aws:SourceAccount": source_account}
+    for source in source_arns:
+        for resource in (function_arn, f"{function_arn}:$LATEST"):
+            request = Request(
+                "lambda:InvokeFunction",
+                resource,
+                {**context, "aws:SourceArn": source},
+                principal=Principal(service=service),
+            )
+            if evaluate_resource_policy(document, request).allowed:
+                return True
+    return False
+
+
 def statements(policy: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The statements of a policy document (``Statement`` may be one object or a list)."""
     found = policy.get("Statement", [])

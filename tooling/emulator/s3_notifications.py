@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import fnmatch
 import hashlib
 import json
 import logging
@@ -215,53 +214,6 @@ def eventbridge_event(
     }
 
 
-def allows_invoke(statements: list[dict[str, Any]], source_arn: str, source_account: str) -> bool:
-    """Whether a function's resource policy lets S3 invoke it for ``source_arn``.
-
-    Evaluates what ``aws_lambda_permission`` writes: Allow, principal ``s3.amazonaws.com``,
-    ``lambda:InvokeFunction``, and the conditions ArnLike/ArnEquals ``AWS:SourceArn`` and
-    StringEquals/StringLike ``AWS:SourceAccount`` (other condition operators fail closed).
-    An explicit Deny for S3 wins.
-    """
-    allowed = False
-    for statement in statements:
-        principal = statement.get("Principal")
-        services = principal.get("Service") if isinstance(principal, dict) else principal
-        if isinstance(services, str):
-            services = [services]
-        if SERVICE_PRINCIPAL not in (services or []) and services != ["*"]:
-            continue
-        actions = statement.get("Action")
-        actions = [actions] if isinstance(actions, str) else actions or []
-        if not any(fnmatch.fnmatchcase("lambda:InvokeFunction", a) for a in actions):
-            continue
-        if not _conditions_hold(statement.get("Condition") or {}, source_arn, source_account):
-            continue
-        if statement.get("Effect", "Allow") == "Deny":
-            return False
-        allowed = True
-    return allowed
-
-
-def _conditions_hold(conditions: dict[str, Any], source_arn: str, source_account: str) -> bool:
-    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": source_account}
-    for operator, clauses in conditions.items():
-        for name, expected in (clauses or {}).items():
-            actual = context.get(name.lower())
-            values = [expected] if isinstance(expected, str) else list(expected)
-            if actual is None:
-                return False
-            if operator in ("ArnLike", "StringLike"):
-                matched = any(fnmatch.fnmatchcase(actual, v) for v in values)
-            elif operator in ("ArnEquals", "StringEquals"):
-                matched = actual in values
-            else:
-                return False
-            if not matched:
-                return False
-    return True
-
-
 _SEQUENCER = Sequencer()
 
 
@@ -387,14 +339,20 @@ class _EncodedKey:
 
 
 def _invoke_function(function_arn: str, bucket: Any, event: dict[str, Any]) -> None:
-    from tooling.emulator import lambda_async, lambda_runtime
+    from tooling.emulator import lambda_async, lambda_runtime, policy
 
     parts = function_arn.split(":")
     function = lambda_runtime.lookup_function(parts[4], parts[3], function_arn)
     if function is None:
         LOG.warning("sfp-emulator: S3 event for %s dropped: no such function", function_arn)
         return
-    if not allows_invoke(function.policy.statements, bucket.arn, bucket.account_id):
+    if not policy.service_may_invoke(
+        function.policy.statements,
+        function_arn,
+        SERVICE_PRINCIPAL,
+        (bucket.arn,),
+        bucket.account_id,
+    ):
         LOG.warning(
             "sfp-emulator: S3 event for %s dropped: its resource policy does not let %s invoke it "
             "for %s (add an aws_lambda_permission with principal %s and source_arn = the bucket)",

@@ -182,7 +182,7 @@ def test_lambda_backend_lookup_and_client_errors() -> None:
 
 
 def test_lambda_policy_statements() -> None:
-    # s3_notifications.allows_invoke reads the statements AddPermission stores.
+    # policy.service_may_invoke (S3 and API Gateway) reads the statements AddPermission stores.
     assert "self.statements: list" in source(lambda_policy.Policy.__init__)
     assert "source_arn_formatter" in source(lambda_policy.Policy.decode_policy)
     assert '"ArnLike": {"AWS:SourceArn"' in source(lambda_policy.Policy.source_arn_formatter)

@@ -7,10 +7,9 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from tooling.emulator import s3_notifications
+from tooling.emulator import policy, s3_notifications
 from tooling.emulator.s3_notifications import (
     Sequencer,
-    allows_invoke,
     encode_key,
     event_matches,
     event_record,
@@ -147,17 +146,30 @@ PERMISSION = {
 }
 
 
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:f"
+
+
+def s3_may_invoke(statements: list[dict], bucket_arn: str, account: str) -> bool:
+    """The question S3 asks before it invokes a notified function (policy.py answers it)."""
+    return policy.service_may_invoke(
+        statements, FUNCTION, s3_notifications.SERVICE_PRINCIPAL, (bucket_arn,), account
+    )
+
+
 def test_s3_may_invoke_only_with_a_matching_lambda_permission() -> None:
-    assert allows_invoke([PERMISSION], "arn:aws:s3:::uploads", "123456789012")
-    assert not allows_invoke([PERMISSION], "arn:aws:s3:::other", "123456789012")
-    assert not allows_invoke([PERMISSION], "arn:aws:s3:::uploads", "999999999999")
-    assert not allows_invoke([], "arn:aws:s3:::uploads", "123456789012")
+    assert s3_may_invoke([PERMISSION], "arn:aws:s3:::uploads", "123456789012")
+    assert not s3_may_invoke([PERMISSION], "arn:aws:s3:::other", "123456789012")
+    assert not s3_may_invoke([PERMISSION], "arn:aws:s3:::uploads", "999999999999")
+    assert not s3_may_invoke([], "arn:aws:s3:::uploads", "123456789012")
     sns_only = {**PERMISSION, "Principal": {"Service": "sns.amazonaws.com"}}
-    assert not allows_invoke([sns_only], "arn:aws:s3:::uploads", "123456789012")
+    assert not s3_may_invoke([sns_only], "arn:aws:s3:::uploads", "123456789012")
     wildcard = {**PERMISSION, "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::up*"}}}
-    assert allows_invoke([wildcard], "arn:aws:s3:::uploads", "123456789012")
+    assert s3_may_invoke([wildcard], "arn:aws:s3:::uploads", "123456789012")
     deny = {**PERMISSION, "Effect": "Deny", "Condition": {}}
-    assert not allows_invoke([PERMISSION, deny], "arn:aws:s3:::uploads", "123456789012")
+    assert not s3_may_invoke([PERMISSION, deny], "arn:aws:s3:::uploads", "123456789012")
+    # AND the statement's Resource counts: a permission for another function allows nothing
+    other = {**PERMISSION, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:g"}
+    assert not s3_may_invoke([other], "arn:aws:s3:::uploads", "123456789012")
 
 
 def test_the_principal_id_is_stable_per_caller() -> None:

@@ -42,6 +42,7 @@ Errors have API Gateway's shape: a JSON ``{"message": …}`` body with ``x-amzn-
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import json
 import logging
@@ -547,27 +548,34 @@ def signature_problem(
     return None
 
 
+@functools.cache
+def _verifier() -> type:
+    """botocore's SigV4 signer, signing exactly the headers the request carries.
+
+    botocore leaves User-Agent, Expect, Transfer-Encoding and X-Amzn-Trace-Id out of every
+    signature it makes; a verifier must take the client's SignedHeaders as they are (other SDKs
+    and tools sign User-Agent), as API Gateway does. The caller passes only those headers.
+    Built once, on first use: botocore is imported lazily here.
+    """
+    from botocore.auth import SigV4Auth
+    from botocore.compat import HTTPHeaders
+
+    class SignedHeadersOnly(SigV4Auth):
+        def headers_to_sign(self, request: Any) -> HTTPHeaders:
+            chosen = HTTPHeaders()
+            for name, value in request.headers.items():
+                chosen[name.lower()] = value
+            return chosen
+
+    return SignedHeadersOnly
+
+
 def _expected_signature(incoming: Incoming, signature: Signature, secret: str, stamp: str) -> str:
     """Recompute the signature over the request as it arrived (botocore's SigV4 rules)."""
-    from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
-    from botocore.compat import HTTPHeaders
     from botocore.credentials import Credentials
 
     wanted = set(signature.signed_headers)
-
-    class SignedHeadersOnly(SigV4Auth):
-        """botocore's signer leaves User-Agent, Expect, Transfer-Encoding and X-Amzn-Trace-Id
-        out of every signature it makes; a verifier must take the client's SignedHeaders as
-        they are (other SDKs and tools sign User-Agent), as API Gateway does."""
-
-        def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-            chosen = HTTPHeaders()
-            for name, value in request.headers.items():
-                if name.lower() in wanted:
-                    chosen[name.lower()] = value
-            return chosen
-
     headers = {name: value for name, value in incoming.headers if name.lower() in wanted}
     if "host" in wanted:
         headers["Host"] = incoming.host
@@ -575,9 +583,7 @@ def _expected_signature(incoming: Incoming, signature: Signature, secret: str, s
     url = f"http://{incoming.host}{path}" + (f"?{incoming.raw_query}" if incoming.raw_query else "")
     request = AWSRequest(method=incoming.method, url=url, data=incoming.body, headers=headers)
     request.context["timestamp"] = stamp
-    auth = SignedHeadersOnly(
-        Credentials(signature.access_key, secret), "execute-api", signature.region
-    )
+    auth = _verifier()(Credentials(signature.access_key, secret), "execute-api", signature.region)
     canonical = auth.canonical_request(request)
     string_to_sign = auth.string_to_sign(request, canonical)
     return auth.signature(string_to_sign, request)

@@ -32,20 +32,19 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from tooling.core.errors import ToolingError
-from tooling.emulator import lifecycle
+from tooling.emulator import runtime_control
+from tooling.emulator.request_hooks import CONTROL_PREFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-CONTROL_PATH = "/moto-api/sfp/faults"
+CONTROL_PATH = f"{CONTROL_PREFIX}/faults"
 PRESETS: tuple[str, ...] = ("throttling", "unavailable", "internal", "access-denied")
 _JSON_TYPES = ("application/json", "application/x-amz-json-1.0", "application/x-amz-json-1.1")
 
@@ -124,32 +123,19 @@ def injected(service: str, operation: str, **options: Any) -> Iterator[Fault]:
 
 def _call(endpoint: str | None, method: str, path: str, body: Any = None) -> Any:
     if endpoint is None:
+        # Imported here: the emulator process loads this module too, and lifecycle brings the
+        # env settings (and their HCL parser) it never needs.
+        from tooling.emulator import lifecycle
+
         endpoint = lifecycle.default_emulator().endpoint
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(  # noqa: S310 - the emulator's http URL on loopback
-        endpoint.rstrip("/") + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
+    return runtime_control.control_call(
+        endpoint,
+        method,
+        path,
+        body,
+        refused="see docs/emulator.md (Fault injection) for services, operations and errors",
+        missing="this emulator has no fault injection: restart it (`invoke emulator.stop`)",
     )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode(errors="replace")
-        with contextlib.suppress(ValueError):
-            detail = json.loads(detail).get("error", detail)
-        raise ToolingError(
-            f"the emulator refused the fault request ({error.code}): {detail}",
-            hint="see docs/emulator.md (Fault injection) for services, operations and errors"
-            if error.code != 404
-            else "this emulator has no fault injection: restart it (`invoke emulator.stop`)",
-        ) from error
-    except (urllib.error.URLError, OSError) as error:
-        raise ToolingError(
-            f"cannot reach the emulator at {endpoint}: {error}",
-            hint="start it (`invoke emulator.start`) or set SFP_EMULATOR_PORT to its port",
-        ) from error
 
 
 # --- the emulator side -----------------------------------------------------------------------

@@ -62,10 +62,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# How long a function's session is valid. moto never expires sessions; this is what the
-# credentials say (the longest a role session may last).
-SESSION_SECONDS = 43200
-
 # Request signing name -> IAM service prefix, where the two differ.
 _IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses", "aps": "aps"}
 

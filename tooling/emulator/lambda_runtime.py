@@ -19,8 +19,8 @@ Per invocation the runtime
   (GetLogEvents, FilterLogEvents, ``aws logs tail``) reads them;
 * runs only code the developer built, unless told otherwise (:mod:`tooling.emulator.code_trust`).
 
-Loaded only by :mod:`tooling.emulator.server` (it imports moto). Other emulator modules call
-:func:`invoke_function` to run a function synchronously (API Gateway's proxy integration).
+Loaded only by :mod:`tooling.emulator.server` (it imports moto). API Gateway's proxy integration
+calls the patched ``LambdaFunction.invoke`` like any synchronous Invoke.
 """
 
 from __future__ import annotations
@@ -537,11 +537,6 @@ def runtime() -> LambdaRuntime:
     if _RUNTIME is None:
         raise RuntimeError("the emulator's Lambda runtime is not installed")
     return _RUNTIME
-
-
-def invoke_function(function: Any, payload: bytes) -> Invocation:
-    """Run a moto function synchronously (what a RequestResponse Invoke does)."""
-    return runtime().invoke(function, payload)
 
 
 def lookup_function(account_id: str, region: str, name: str) -> Any | None:

@@ -13,6 +13,7 @@ Imports no moto: it only speaks HTTP to a running emulator.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
@@ -29,13 +30,13 @@ POLL_SECONDS = 0.1
 
 def status(endpoint: str) -> dict[str, Any]:
     """The runtime's status document."""
-    return _call(endpoint, "GET", LAMBDA_PATH)
+    return dict(control_call(endpoint, "GET", LAMBDA_PATH))
 
 
 def stop_sandboxes(endpoint: str, function: str = "") -> int:
     """Stop the idle sandboxes of ``function`` (a name; "" = every function); how many."""
     path = LAMBDA_PATH + (f"?function={quote(function)}" if function else "")
-    return int(_call(endpoint, "DELETE", path).get("stopped", 0))
+    return int(control_call(endpoint, "DELETE", path).get("stopped", 0))
 
 
 def wait_until_idle(endpoint: str, timeout: float) -> None:
@@ -54,20 +55,40 @@ def wait_until_idle(endpoint: str, timeout: float) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def _call(endpoint: str, method: str, path: str) -> dict[str, Any]:
-    request = urllib.request.Request(endpoint.rstrip("/") + path, method=method)  # noqa: S310
+def control_call(
+    endpoint: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    refused: str = "see .emulator/moto.log",
+    missing: str = "this emulator has no Lambda runtime: restart it (`invoke emulator.stop`)",
+) -> Any:
+    """One JSON request to a control route of the emulator (``path`` under ``/moto-api/sfp``).
+
+    An error answer becomes a ToolingError with the route's ``error`` text and the hint
+    ``missing`` (404: an emulator started before the route existed) or ``refused``.
+    """
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(  # noqa: S310 - the emulator's http URL on loopback
+        endpoint.rstrip("/") + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")
+        with contextlib.suppress(ValueError, AttributeError):
+            detail = json.loads(detail).get("error", detail)
         raise ToolingError(
-            f"the emulator answered {error.code} to {method} {path}",
-            hint="this emulator has no Lambda runtime: restart it (`invoke emulator.stop`)"
-            if error.code == 404
-            else "see .emulator/moto.log",
+            f"the emulator refused {method} {path} ({error.code}): {detail}",
+            hint=missing if error.code == 404 else refused,
         ) from error
     except (urllib.error.URLError, OSError) as error:
         raise ToolingError(
             f"cannot reach the emulator at {endpoint}: {error}",
-            hint="start it with `invoke emulator.start` (or any task that uses it)",
+            hint="start it (`invoke emulator.start`) or set SFP_EMULATOR_PORT to its port",
         ) from error

@@ -237,7 +237,14 @@ def _moto_side_event(event_name: str, key: Any) -> bool:
     if event_name == TAGGING_PUT:
         created = getattr(_REQUEST, "created", None)
         caller = request_hooks.current()
-        return created is not None and caller is not None and created == (id(caller), id(key))
+        # The objects themselves, compared by identity (held here, they cannot be replaced by
+        # new objects at the same address, as ids could).
+        return (
+            created is not None
+            and caller is not None
+            and created[0] is caller
+            and created[1] is key
+        )
     return False
 
 
@@ -248,7 +255,7 @@ def send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
         return
     if key is not None and event_name.startswith("s3:ObjectCreated:"):
         caller = request_hooks.current()
-        _REQUEST.created = (id(caller), id(key)) if caller is not None else None
+        _REQUEST.created = (caller, key) if caller is not None else None
     configuration = bucket.notification_configuration
     if configuration is None or key is None:
         return

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tooling.core.errors import ToolingError
 from tooling.ops.durations import format_age, utc_now
 from tooling.ops.queue import HeldQueue
 from tooling.stack.failures import FailedEvent, parse_message
@@ -28,20 +27,10 @@ ERROR_WIDTH = 70
 
 def read_failures(deployed: DeployedEnv) -> list[FailedEvent]:
     """Every failed event waiting in the queue, oldest first; the queue is left as it was."""
-    from botocore.exceptions import ClientError
-
     events: list[FailedEvent] = []
-    queue_url = deployed.deployment.failures_queue_url
-    try:
-        with HeldQueue(deployed.clients["sqs"], queue_url) as queue:
-            for batch in queue.batches():
-                events += [parse_message(message) for message in batch]
-    except ClientError as error:
-        raise ToolingError(
-            f"cannot read the failures queue {queue_url}: {error}",
-            hint="deploy the env (`invoke deploy`), and check your credentials may "
-            "sqs:ReceiveMessage and sqs:ChangeMessageVisibility on it",
-        ) from error
+    with HeldQueue(deployed.clients["sqs"], deployed.deployment.failures_queue_url) as queue:
+        for batch in queue.batches():
+            events += [parse_message(message) for message in batch]
     return sorted(events, key=_order)
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from tooling.core.errors import ToolingError
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -44,16 +46,25 @@ class HeldQueue:
 
     def batches(self) -> Iterator[list[dict[str, Any]]]:
         """Each receive's messages not seen before, until the queue has nothing more to show."""
+        from botocore.exceptions import ClientError
+
         empty = 0
         while empty < EMPTY_POLLS_TO_STOP:
-            response = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=10,
-                WaitTimeSeconds=WAIT_SECONDS,
-                VisibilityTimeout=self.visibility,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+            try:
+                response = self.sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=WAIT_SECONDS,
+                    VisibilityTimeout=self.visibility,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+            except ClientError as error:
+                raise ToolingError(
+                    f"cannot read the queue {self.queue_url}: {error}",
+                    hint="deploy the env (`invoke deploy`), and check your credentials may "
+                    "sqs:ReceiveMessage and sqs:ChangeMessageVisibility on it",
+                ) from error
             fresh = []
             for message in response.get("Messages", []):
                 seen = message["MessageId"] in self._held

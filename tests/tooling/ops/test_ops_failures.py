@@ -92,6 +92,6 @@ def test_a_queue_that_does_not_exist_is_a_clear_error(
     from tooling.core.errors import ToolingError
 
     aws["sqs"].delete_queue(QueueUrl=stack.failures_queue_url)
-    with pytest.raises(ToolingError, match="cannot read the failures queue") as raised:
+    with pytest.raises(ToolingError, match="cannot read the queue") as raised:
         read_failures(deployed_env(aws, stack))
     assert "deploy the env" in raised.value.hint

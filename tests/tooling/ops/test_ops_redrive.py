@@ -114,6 +114,17 @@ def test_the_message_is_deleted_only_after_lambda_accepted(
     assert "not 202" in outcome.refused[0][1]
 
 
+def test_a_queue_that_cannot_be_read_is_a_clear_error(
+    aws: dict[str, Any], stack: Deployment
+) -> None:
+    # GIVEN the failures queue is gone (or the caller may not read it)
+    aws["sqs"].delete_queue(QueueUrl=stack.failures_queue_url)
+    # WHEN a redrive runs THEN it stops with a message and a fix, not the SDK's traceback
+    with pytest.raises(ToolingError, match="cannot read the queue") as raised:
+        redrive(deployed_env(aws, stack), Selection(), say=lambda _: None)
+    assert "sqs:ReceiveMessage" in raised.value.hint
+
+
 def test_dry_run_invokes_and_removes_nothing(
     aws: dict[str, Any], stack: Deployment, invokes: list[dict[str, Any]]
 ) -> None:

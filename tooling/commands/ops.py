@@ -27,7 +27,7 @@ def failures(c: Context, env: str, json: bool = False, emulated: bool = False) -
         deployed = connect(env, emulated=emulated, mirror_config=mirror(c))
         events = failures_ops.read_failures(deployed)
         if json:
-            print(failures_ops.render_json(events))
+            print(failures_ops.render_json(events, deployed))
         else:
             print(failures_ops.render_table(events, deployed))
 

@@ -62,9 +62,10 @@ def render_table(
     lines = [f"{len(events)} failed event(s) waiting in {deployed.label} (queue {queue})"]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
               for row in rows]  # fmt: skip
-    unusable = [event for event in events if not event.redrivable]
-    for event in unusable:
-        lines.append(f"! message {event.message_id}: cannot be redriven: {event.problem}")
+    processor = deployed.deployment.processor_function_name
+    for event in events:
+        if problem := event.problem_for(processor):
+            lines.append(f"! message {event.message_id}: cannot be redriven: {problem}")
     lines.append(
         f"→ `invoke redrive {deployed.flag()} --dry-run` shows what would be processed again; "
         "--json prints every record whole"
@@ -72,9 +73,11 @@ def render_table(
     return "\n".join(lines)
 
 
-def render_json(events: Sequence[FailedEvent]) -> str:
+def render_json(events: Sequence[FailedEvent], deployed: DeployedEnv) -> str:
     """One JSON array for scripts (and for keeping a record: docs/runbook.md)."""
-    return json.dumps([event.to_json() for event in events], indent=2, ensure_ascii=False)
+    processor = deployed.deployment.processor_function_name
+    documents = [event.to_json(processor) for event in events]
+    return json.dumps(documents, indent=2, ensure_ascii=False)
 
 
 def _error(event: FailedEvent) -> str:

@@ -174,7 +174,7 @@ def _run(
                 if not selection.matches(event, started):
                     outcome.not_matching += 1
                     continue
-                problem = _unusable(event, processor)
+                problem = event.problem_for(processor)
                 if problem:
                     outcome.unusable.append(event)
                     say(f"  cannot redrive message {event.message_id}: {problem}")
@@ -224,14 +224,6 @@ def _run(
             if outcome.stopped:
                 break
     return outcome
-
-
-def _unusable(event: FailedEvent, processor: str) -> str:
-    if not event.redrivable:
-        return event.problem or "no original event in the record"
-    if event.function_name and event.function_name != processor:
-        return f"it failed in {event.function_name}, not in this env's processor ({processor})"
-    return ""
 
 
 def _digest(payload: Any) -> str:

@@ -86,12 +86,17 @@ class FailedEvent:
         parts = (self.function_arn or "").split(":")
         return parts[6] if len(parts) > 6 and parts[5] == "function" else None
 
-    @property
-    def redrivable(self) -> bool:
-        """A record with its original event: it can be invoked again."""
-        return not self.problem and self.payload is not None
+    def problem_for(self, processor: str) -> str:
+        """Why this record cannot be redriven to the env's ``processor`` ("" when it can): it
+        must hold its original event and come from that function. The one rule ``invoke
+        failures`` shows and ``invoke redrive`` applies."""
+        if self.problem or self.payload is None:
+            return self.problem or "no original event in the record"
+        if self.function_name and self.function_name != processor:
+            return f"it failed in {self.function_name}, not in this env's processor ({processor})"
+        return ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, processor: str) -> dict[str, Any]:
         """What ``invoke failures --json`` prints for this event (the record kept whole)."""
         return {
             "message_id": self.message_id,
@@ -108,7 +113,7 @@ class FailedEvent:
                 for ref in self.objects
             ],
             "receive_count": self.receive_count,
-            "redrivable": self.redrivable,
+            "redrivable": not self.problem_for(processor),
             "problem": self.problem or None,
             "record": self.record,
         }

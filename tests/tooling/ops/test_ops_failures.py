@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ops_support import fail, queue_counts
-from stack_fixtures import deployed_env, failure_record
+from stack_fixtures import PROCESSOR, deployed_env, failure_record
 
 from tooling.ops.failures import read_failures, render_json, render_table
 
@@ -58,11 +58,29 @@ def test_failed_events_are_listed_readably_and_stay_in_the_queue(
 def test_json_keeps_every_record_whole(aws: dict[str, Any], stack: Deployment) -> None:
     record = failure_record()
     fail(aws, stack, record)
-    document = json.loads(render_json(read_failures(deployed_env(aws, stack))))
+    deployed = deployed_env(aws, stack)
+    document = json.loads(render_json(read_failures(deployed), deployed))
     assert len(document) == 1
     assert document[0]["record"] == record
     assert document[0]["objects"][0]["key"] == "uploads/a b+é.txt"
     assert document[0]["redrivable"] is True
+
+
+def test_a_record_of_another_function_is_listed_as_not_redrivable(
+    aws: dict[str, Any], stack: Deployment
+) -> None:
+    # GIVEN a failure record of another function in this env's queue
+    record = failure_record()
+    arn = record["requestContext"]["functionArn"]
+    record["requestContext"]["functionArn"] = arn.replace(PROCESSOR, "someone-elses-function")
+    fail(aws, stack, record)
+    deployed = deployed_env(aws, stack)
+    events = read_failures(deployed)
+    # WHEN listed THEN the table and the JSON say what redrive will say: it cannot be redriven
+    assert "cannot be redriven: it failed in someone-elses-function" in render_table(
+        events, deployed
+    )
+    assert json.loads(render_json(events, deployed))[0]["redrivable"] is False
 
 
 def test_an_empty_queue_says_so(aws: dict[str, Any], stack: Deployment) -> None:

@@ -36,7 +36,7 @@ def test_a_raw_on_failure_record_is_read_with_its_decoded_key() -> None:
     # AND the key is decoded the way S3 encodes it ('+' = space, %2B = '+')
     assert event.objects == (ObjectRef(BUCKET, "uploads/a b+é.txt", "v1"),)
     # AND it can be redriven with the original event
-    assert event.redrivable
+    assert event.problem_for(PROCESSOR) == ""
     assert event.payload["Records"][0]["s3"]["object"]["sequencer"] == "0062E9A3C1A3C2F5B1"
 
 
@@ -52,7 +52,7 @@ def test_a_record_wrapped_in_an_sns_envelope_is_unwrapped() -> None:
     }
     # THEN the record inside is read the same way
     event = parse_message(_message(envelope))
-    assert event.redrivable
+    assert event.problem_for(PROCESSOR) == ""
     assert event.payload == record["requestPayload"]
 
 
@@ -66,12 +66,12 @@ def test_an_expired_event_has_no_response_and_says_why() -> None:
     assert event.condition == "EventAgeExceeded"
     assert event.error_type == "HTTP 429"
     assert "did not run" in event.error_message
-    assert event.redrivable
+    assert event.problem_for(PROCESSOR) == ""
 
 
 def test_a_record_whose_payload_lambda_dropped_is_listed_but_not_redrivable() -> None:
     event = parse_message(_message(failure_record(drop_payload=True)))
-    assert not event.redrivable
+    assert event.problem_for(PROCESSOR)
     assert "dropped" in event.problem
     assert event.objects == ()
 
@@ -97,13 +97,14 @@ def test_bodies_that_are_not_records_never_raise() -> None:
         event = parse_message(_message(body))
         # THEN each is listed with what is wrong, and never redriven
         assert problem in event.problem, body
-        assert not event.redrivable
-        assert event.to_json()["problem"] == event.problem
+        assert event.problem_for(PROCESSOR) == event.problem
+        assert event.to_json(PROCESSOR)["problem"] == event.problem
+        assert event.to_json(PROCESSOR)["redrivable"] is False
 
 
 def test_json_form_keeps_the_whole_record() -> None:
     record = failure_record()
-    document = parse_message(_message(record)).to_json()
+    document = parse_message(_message(record)).to_json(PROCESSOR)
     assert document["record"] == record
     assert document["failed_at"] == "2026-03-01T10:00:05.568Z"
     assert document["objects"] == [

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from invoke import Context, Exit, task
 
-from tooling.commands import build, canary, deploy, emulator, run
+from tooling.commands import build, canary, checks, deploy, emulator, ops, run
 from tooling.commands.common import (
     ALLOW_DESTROY_HELP,
     EMULATED_HELP,
@@ -236,7 +236,10 @@ REHEARSAL_DIR = paths.WORK_DIR / "rehearsal"
 def emulated_tasks() -> frozenset[str]:
     """The invoke tasks (CLI names) that take `--emulated`: the rehearsal adds it to them."""
     names = set()
-    for module_tasks in (build.TASKS, canary.TASKS, deploy.TASKS, emulator.TASKS, run.TASKS, TASKS):
+    # Every command module tasks.py assembles (a test holds the two lists equal): a task left
+    # out would be rehearsed against the real env named by its --env.
+    every_module = (build, canary, checks, deploy, emulator, ops, run)
+    for module_tasks in (*(module.TASKS for module in every_module), TASKS):
         for command in module_tasks:
             if "emulated" in inspect.signature(command.body).parameters:
                 names.add(command.name.replace("_", "-"))

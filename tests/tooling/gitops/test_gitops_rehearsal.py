@@ -239,3 +239,16 @@ def test_the_emulated_flag_goes_to_every_task_that_takes_it_and_no_other() -> No
         "apply-report",
     } <= names
     assert not {"build", "backend-config", "lint-workflows", "rehearse"} & names
+    # AND it is exactly the tasks of the real collection that take --emulated (the operator
+    # commands included): one left out would run against the real env in a rehearsal
+    import importlib
+    import inspect
+
+    namespace = importlib.import_module("tasks").namespace
+    taking = {
+        name.split(".")[-1]
+        for name in namespace.task_names
+        if "emulated" in inspect.signature(namespace[name].body).parameters
+    }
+    assert names == taking
+    assert {"failures", "redrive", "logs", "status"} <= names

@@ -8,7 +8,7 @@ the expectation too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from tooling.core.errors import ToolingError
@@ -17,25 +17,6 @@ from tooling.core.local_aws import FAKE_CREDENTIALS
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# Outputs whose value must be a non-empty string.
-_STRING_OUTPUTS: tuple[str, ...] = (
-    "region",
-    "uploads_bucket_name",
-    "results_topic_arn",
-    "failure_topic_arn",
-    "alerts_topic_arn",
-    "idempotency_table_name",
-    "processor_function_name",
-    "api_function_name",
-    "api_url",
-    "processor_log_group_name",
-    "api_log_group_name",
-    "kms_key_arn",
-    "error_rate_alarm_name",
-    "failures_queue_url",
-    "failures_queue_arn",
-    "dashboard_name",
-)
 CLIENT_NAMES: tuple[str, ...] = (
     "s3",
     "sns",
@@ -173,6 +154,13 @@ class Deployment:
     def function_name_of(self, function: str) -> str:
         """The deployed name of ``processor`` or ``api``."""
         return self.api_function_name if function == "api" else self.processor_function_name
+
+
+# Outputs whose value must be a non-empty string: every ``str`` field of Deployment (one list;
+# ``uploads_prefix`` may be empty and is read on its own).
+_STRING_OUTPUTS: tuple[str, ...] = tuple(
+    item.name for item in fields(Deployment) if item.type == "str" and item.name != "uploads_prefix"
+)
 
 
 def _unwrap(raw: Any) -> Any:

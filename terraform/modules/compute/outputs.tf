@@ -44,7 +44,7 @@ output "role_arns" {
 }
 
 output "metrics_namespace" {
-  description = "CloudWatch namespace of the handler's EMF metrics (POWERTOOLS_METRICS_NAMESPACE of both functions): the one source for dashboards and alarms on them."
+  description = "CloudWatch namespace of the handler's EMF metrics (POWERTOOLS_METRICS_NAMESPACE of both functions): exported for anything that reads the handler's custom metrics (the stack's own alarms and dashboard use AWS/* metrics)."
   value       = var.handler_settings.metrics_namespace
 }
 

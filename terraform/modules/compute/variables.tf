@@ -165,7 +165,7 @@ variable "async_retries" {
 }
 
 variable "handler_settings" {
-  description = "Settings passed to the handler as environment variables. metrics_namespace (default ServerlessFileProcessor) is the one source of the handler's EMF namespace: the handler requires POWERTOOLS_METRICS_NAMESPACE and the module exports it (output metrics_namespace) for dashboards and alarms on custom metrics."
+  description = "Settings passed to the handler as environment variables. metrics_namespace (default ServerlessFileProcessor) is the one source of the handler's EMF namespace: the handler requires POWERTOOLS_METRICS_NAMESPACE and the module exports it (output metrics_namespace) for anything that reads those custom metrics."
   type = object({
     max_object_bytes      = optional(number, 1073741824)
     max_sync_object_bytes = optional(number, 104857600)

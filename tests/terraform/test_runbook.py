@@ -7,6 +7,7 @@ a hyphen, repeated headings suffixed -1, -2, …).
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 from collections import Counter
@@ -24,17 +25,20 @@ SHARED_MAIN = REPO_ROOT / "terraform" / "envs" / "_shared" / "main.tf"
 # How an alarm description ends: `Runbook: ${local.runbook}#<anchor>`.
 ALARM_LINK = re.compile(r"Runbook: \$\{local\.runbook\}#(\S+)$")
 EACH_VALUE = re.compile(r"^\$\{each\.value\.(\w+)\}$")
-# The operator commands (docs/runbook.md) and the existing tasks the runbook uses, with their flags.
-COMMAND_FLAGS: dict[str, set[str]] = {
-    "failures": {"--env", "--json", "--emulated"},
-    "redrive": {"--env", "--dry-run", "--key-prefix", "--since", "--yes", "--emulated"},
-    "logs": {"--env", "--function", "--since", "--follow", "--emulated"},
-    "status": {"--env", "--emulated"},
-    "output": {"--env", "--json", "--emulated"},
-    "plan": {"--env", "--emulated", "--destroy"},
-    "deploy": {"--env", "--emulated", "--yes"},
-    "smoke": {"--env", "--emulated"},
-}
+
+
+def _task_flags() -> dict[str, set[str]]:
+    """Every task of the real collection (`tasks.py`) and its long flags."""
+    namespace = importlib.import_module("tasks").namespace
+    return {
+        name: {
+            f"--{argument.name.replace('_', '-')}" for argument in namespace[name].get_arguments()
+        }
+        for name in namespace.task_names
+    }
+
+
+TASK_FLAGS = _task_flags()
 
 
 def one(value: Any) -> Any:
@@ -219,7 +223,8 @@ def test_operator_commands_are_the_contract_ones(markdown):
     for command in commands:
         task, *arguments = shlex.split(command.replace("|", " "))
         flags = {argument.split("=", 1)[0] for argument in arguments if argument.startswith("--")}
-        # THEN each is a known task with only its own flags, and names the env it acts on
-        assert task in COMMAND_FLAGS, command
-        assert flags <= COMMAND_FLAGS[task], (command, flags - COMMAND_FLAGS[task])
+        # THEN each is a task of the real collection with only its own flags, and names the env
+        # it acts on
+        assert task in TASK_FLAGS, command
+        assert flags <= TASK_FLAGS[task], (command, flags - TASK_FLAGS[task])
         assert "--env" in flags, command

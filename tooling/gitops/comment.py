@@ -617,8 +617,10 @@ def _details(plan_text: str, budget: int, run: RunInfo, redactor: Redactor) -> l
     )
     body = plan_text.strip("\n")
     total_lines = len(body.split("\n"))
-    overhead = 600  # <details>, <summary>, fences, the note
-    room = max(budget - overhead, 200)
+    overhead = 600  # <details>, <summary>, the note
+    # The fence is as long as the text's longest backtick run needs (truncation only removes
+    # text, so this is an upper bound): counted, or a plan holding a long run overflows.
+    room = max(budget - overhead - 2 * len(fence_for(body)), 200)
     kept, omitted = truncate_lines(body, room, where, mask=redactor.mask)
     masked = redactor.mask(kept)
     if utf16_length(masked) + 1 > room:  # masks can be longer than the values they hide

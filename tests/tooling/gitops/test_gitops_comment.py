@@ -25,7 +25,7 @@ from plan_fixtures import (
 
 from tooling.gitops import comment
 from tooling.plan import model, summary
-from tooling.plan.redaction import build_redactor
+from tooling.plan.redaction import Redactor, build_redactor
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -463,6 +463,42 @@ def test_one_enormous_line_is_cut_at_a_character_boundary() -> None:
     assert comment.utf16_length(body) <= comment.COMMENT_BUDGET
     assert "😀😀😀…" in body
     assert fences_balanced(body)
+
+
+def test_a_long_backtick_run_still_fits_with_its_longer_fence() -> None:
+    # GIVEN plan text with a run of 3,000 backticks (its fence must be longer still) and enough
+    # lines to be truncated
+    text = "`" * 3000 + "\n" + "\n".join(["  + tag = " + "a" * 60] * 2000)
+    # WHEN rendered / THEN the fence's length was counted: the comment fits, blocks closed
+    body = comment.render(load_fixture("code_only"), "dev", text)
+    assert comment.utf16_length(body) <= comment.COMMENT_BUDGET
+    assert fences_balanced(body)
+
+
+def test_a_secret_across_the_cut_of_one_enormous_line_leaves_no_prefix() -> None:
+    # GIVEN one line (no newline to cut at) of the plan's secret token, repeated with fillers of
+    # every length, so that wherever the line is cut, a token straddles the cut in some case
+    plan = load_fixture("sensitive")
+    token = scenario_variables("sensitive")["webhook_token"]
+    for filler in range(len(token)):
+        text = ("q" * (filler + 1) + token) * (120_000 // (len(token) + filler + 1))
+        # WHEN rendered
+        body = comment.render(plan, "dev", text)
+        # THEN the line was masked before the cut: not even a prefix of the token is left
+        assert token[:8] not in body, filler
+        assert comment.utf16_length(body) <= comment.COMMENT_BUDGET
+
+
+def test_masks_longer_than_what_they_hide_are_cut_again_to_fit() -> None:
+    # GIVEN kept lines full of a short secret whose mask is twice as long as its quoted form
+    redactor = Redactor(secrets={"wxyz"})
+    text = "\n".join(['"wxyz" ' * 20] * 2000)
+    budget = 20_000
+    # WHEN the plan text section is built for that budget
+    section = "\n".join(comment._details(text, budget, comment.RunInfo(), redactor))
+    # THEN the masked text was truncated again: the section keeps to its budget, nothing leaks
+    assert comment.utf16_length(section) <= budget
+    assert "wxyz" not in section
 
 
 @settings(max_examples=40, deadline=None)

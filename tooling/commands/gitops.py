@@ -92,10 +92,13 @@ def guard(c: Context, env: str, allow_destroy: str = "", emulated: bool = False)
 
 @task(help={"env": ENV_HELP, "emulated": EMULATED_HELP})
 def drift_check(c: Context, env: str, emulated: bool = False) -> None:
-    """Exit 0 when ENV's saved plan has no changes, 2 when it has (-detailed-exitcode semantics)."""
+    """Exit 0 when ENV's saved plan has no changes, 2 when it has, 1 when it errored
+    (-detailed-exitcode semantics)."""
     with user_errors():
-        drifted = comment.drift_detected(env, work_dir(env, emulated))
-    if drifted:
+        code = comment.drift_exitcode(env, work_dir(env, emulated))
+    if code == 1:
+        raise Exit(f"the {env} plan errored: it cannot say whether {env} drifted", code=1)
+    if code == 2:
         raise Exit(f"drift: the {env} plan has changes (`invoke plan-comment --env={env}`)", code=2)
     print(f"no drift: {env} matches the configuration")
 

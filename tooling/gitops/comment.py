@@ -755,11 +755,6 @@ def render_failure(
 # --------------------------------------------------------------------------- files (tasks)
 
 
-def has_changes(plan_json: dict[str, Any]) -> bool:
-    """What `terraform plan -detailed-exitcode` reports as 2 (see :mod:`tooling.plan.model`)."""
-    return parse_plan(plan_json).has_changes
-
-
 def write_comment(
     env: str,
     output: Path | None = None,
@@ -801,7 +796,8 @@ def write_comment(
     return target
 
 
-def drift_detected(env: str, work_dir: Path | None = None) -> bool:
-    """True when the env's saved plan has changes (`-detailed-exitcode` 2 semantics)."""
+def drift_exitcode(env: str, work_dir: Path | None = None) -> int:
+    """The env's saved plan as `terraform plan -detailed-exitcode` reports it: 0 no changes,
+    1 errored, 2 changes."""
     work = work_dir or envs.work_dir(env)
-    return read_plan(work / PLAN_JSON_NAME).has_changes
+    return read_plan(work / PLAN_JSON_NAME).detailed_exitcode

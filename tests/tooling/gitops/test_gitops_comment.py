@@ -615,3 +615,26 @@ def test_a_job_that_failed_before_planning_still_replaces_the_comment(tmp_path: 
     # THEN it is still the env's sticky comment saying there is no plan, and why
     assert body.startswith("<!-- sfp-plan:dev -->\n## ❌ Terraform plan for `dev` failed")
     assert "the plan did not run, because an earlier step of the job failed" in body
+
+
+@pytest.mark.parametrize(("scenario", "code"), [("no_changes", 0), ("drift", 2), ("errored", 1)])
+def test_drift_check_exits_as_detailed_exitcode(tmp_path, scenario: str, code: int) -> None:
+    # GIVEN a saved plan's JSON of each kind (an errored one included)
+    import json
+
+    from invoke import Context
+    from invoke.exceptions import Exit
+
+    from tooling.commands import gitops as gitops_commands
+
+    (tmp_path / comment.PLAN_JSON_NAME).write_text(json.dumps(load_fixture(scenario)))
+    # WHEN the drift check reads it THEN it exits as `terraform plan -detailed-exitcode` would:
+    # an errored plan is not "no drift"
+    assert comment.drift_exitcode("dev", tmp_path) == code
+    if code == 0:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gitops_commands, "work_dir", lambda env, emulated: tmp_path)
+        with pytest.raises(Exit) as raised:
+            gitops_commands.drift_check(Context(), env="dev")
+    assert raised.value.code == code

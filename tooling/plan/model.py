@@ -137,7 +137,8 @@ class Counts:
 
     @property
     def resources_change(self) -> bool:
-        """True when any resource is created, updated, destroyed, imported, forgotten or moved."""
+        """True when any resource is created, updated, destroyed, imported or forgotten (a move
+        alone is not counted here: callers check ``move`` on its own)."""
         return bool(self.add or self.change or self.destroy or self.import_ or self.forget)
 
 

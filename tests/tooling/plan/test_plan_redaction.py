@@ -36,6 +36,25 @@ def test_sensitive_outputs_and_variables_are_secrets() -> None:
     assert variables["greeting"] not in redactor.secrets | redactor.whole_values
 
 
+def test_a_sensitive_variable_and_a_secret_named_output_are_secrets_on_their_own() -> None:
+    # GIVEN a plan where a sensitive root variable's value appears nowhere else, and an output
+    # named like a secret that no one marked sensitive
+    plan = {
+        "format_version": "1.2",
+        "applyable": True,
+        "errored": False,
+        "variables": {"db_password": {"value": "only-in-the-variables-1"}},
+        "configuration": {"root_module": {"variables": {"db_password": {"sensitive": True}}}},
+        "output_changes": {
+            "x_token": {"actions": ["create"], "before": None, "after": "unmarked-token-value-2"}
+        },
+    }
+    # WHEN the redactor is built from it
+    redactor = build_redactor(plan)
+    # THEN both values are secrets: a failed apply's log that prints them is masked
+    assert {"only-in-the-variables-1", "unmarked-token-value-2"} <= redactor.secrets
+
+
 def test_mask_handles_quoted_short_and_embedded_values() -> None:
     # GIVEN a redactor with a short and a long secret
     redactor = Redactor(secrets={"abc", "long-secret-value"})

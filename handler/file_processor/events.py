@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from file_processor.errors import ClientProblem, Reason
+from file_processor.shapes import EVENTBRIDGE_OBJECT_CREATED, S3_SOURCE
 
 # Any name S3 has ever allowed (legacy us-east-1 names: up to 255 chars, upper case, '_').
 _BUCKET_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,255}$")
@@ -85,7 +86,7 @@ def parse_s3_record(record: Any) -> S3Record:
     """Turn one notification record into an :class:`S3Record` (never raises)."""
     if not isinstance(record, dict):
         return S3Record(None, ClientProblem(Reason.UNSUPPORTED, "an S3 record is not an object"))
-    if record.get("eventSource") != "aws:s3":
+    if record.get("eventSource") != S3_SOURCE:
         return S3Record(None, ClientProblem(Reason.UNSUPPORTED, "the record is not from aws:s3"))
     name = record.get("eventName")
     if not isinstance(name, str) or not name.startswith("ObjectCreated:"):
@@ -119,7 +120,7 @@ def parse_eventbridge_object(event: dict[str, Any]) -> S3Record:
     upload share an idempotency key whenever S3 gives them the same sequencer.
     """
     detail_type = event.get("detail-type")
-    if detail_type != "Object Created":
+    if detail_type != EVENTBRIDGE_OBJECT_CREATED:
         return S3Record(None, ignored=f"EventBridge {detail_type!r} is not an Object Created event")
     detail = event.get("detail")
     bucket = detail.get("bucket") if isinstance(detail, dict) else None

@@ -9,13 +9,13 @@ either way: the paths the workflows read.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import os
 from pathlib import Path
 
 from invoke import Context, Exit, task
 
+from tooling.build.package import file_sha256
 from tooling.commands import build, canary, checks, deploy, emulator, ops, run
 from tooling.commands.common import (
     ALLOW_DESTROY_HELP,
@@ -28,7 +28,7 @@ from tooling.commands.common import (
 from tooling.core import envs, paths
 from tooling.core.console import say
 from tooling.core.errors import ToolingError
-from tooling.deploy.target import resolve_target, runner_for
+from tooling.deploy.target import BACKEND_ENV_VAR, resolve_target, runner_for
 from tooling.emulator import lifecycle
 from tooling.emulator.override import copy_work_tree
 from tooling.gitops import apply_report as reports
@@ -149,11 +149,7 @@ def _artifact_sha256() -> str | None:
     """`sha256sum dist/handler.zip`: what was deployed."""
     if not paths.ZIP_PATH.is_file():
         return None
-    digest = hashlib.sha256()
-    with paths.ZIP_PATH.open("rb") as zip_file:
-        for chunk in iter(lambda: zip_file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(paths.ZIP_PATH).hex()
 
 
 @task(
@@ -214,9 +210,7 @@ def backend_config(
 ) -> None:
     """Write ENV's S3 backend settings (state key, S3-native lock) for CI from its variables."""
     with user_errors():
-        target = Path(
-            output or os.environ.get("SFP_BACKEND_CONFIG") or paths.WORK_DIR / "backend.hcl"
-        )
+        target = Path(output or os.environ.get(BACKEND_ENV_VAR) or paths.WORK_DIR / "backend.hcl")
         written = backend.write_backend_config(
             env,
             bucket or os.environ.get("TF_STATE_BUCKET", ""),

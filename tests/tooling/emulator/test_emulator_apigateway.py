@@ -474,6 +474,29 @@ def test_signatures_over_any_set_of_headers_are_accepted(api: Api, signed: list[
     assert refused.status == (403 if "user-agent" in signed else 200), refused.body
 
 
+def test_a_chunked_body_reaches_the_function_whole(api: Api):
+    # GIVEN a signed POST whose body is sent with Transfer-Encoding: chunked (no Content-Length)
+    import http.client
+    from urllib.parse import urlsplit
+
+    body = json.dumps({"key": "uploads/chunked body.txt"}).encode()
+    signed = AWSRequest(
+        method="POST", url=api.url, data=body, headers={"Content-Type": "application/json"}
+    )
+    SigV4Auth(TOOLING, "execute-api", REGION).add_auth(signed)
+    parts = urlsplit(api.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request(
+        "POST", parts.path, body=iter([body[:10], body[10:]]), headers=dict(signed.headers.items())
+    )
+    # WHEN API Gateway answers THEN the function got the whole body
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+    assert response.status == 200, answer
+    assert json.loads(answer["event"]["body"]) == {"key": "uploads/chunked body.txt"}
+
+
 def test_the_request_validator_rejects_bodies_outside_the_model(api: Api):
     for body in ({"bucket": "b"}, {"key": ""}, {"key": "k", "extra": 1}, b"{not json"):
         answer = send(api.url, body, credentials=TOOLING)

@@ -345,7 +345,8 @@ def test_the_toolings_sessions_in_other_accounts_are_never_checked(stack: Stack)
     s3.create_bucket(Bucket=f"tooling-{stack.tag}")
     s3.put_object(Bucket=f"tooling-{stack.tag}", Key="k", Body=b"x")
     assert s3.get_object(Bucket=f"tooling-{stack.tag}", Key="k")["Body"].read() == b"x"
-    # AND a function role's session in that account would be checked (the rule is by role)
+    # AND the exemption is by role: a function's role is not the tooling's (that function
+    # sessions are checked is shown by the denial tests above)
     assert not iam.is_tooling_role(stack.role_arn)
 
 

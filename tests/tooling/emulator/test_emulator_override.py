@@ -143,7 +143,7 @@ def test_provider_aliases_and_region_are_read_from_the_root(envs_dir: Path) -> N
 def test_prepare_prod_copies_the_root_and_adds_the_override(
     envs_dir: Path, shared: lifecycle.Emulator, tmp_path: Path
 ) -> None:
-    # GIVEN a real-env root and no emulator running
+    # GIVEN a real-env root (and this module's shared emulator, running or not yet)
     work_root = tmp_path / ".work"
     # WHEN it is prepared for the emulator
     root = override.prepare_emulated_root(
